@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Cache lifecycle: the caches of the size classes (made at load) and named
+ * caches (kmag_cache_create / kmag_cache_destroy). A cache is one object
+ * size with its per-CPU magazines and its central lists.
+ */
+#include <linux/cpu.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "kmag_internal.h"
+#include "sizeclasses.h"
+
+struct kmag_cache *kmag_classes[KMAG_NUM_CLASSES];
+EXPORT_SYMBOL_NS_GPL(kmag_classes, KMAG_INTERNAL);
+
+/* Every cache, class and named, including those destroyed with live objects. */
+LIST_HEAD(kmag_caches);
+DEFINE_MUTEX(kmag_caches_mutex);
+
+/**
+ * kmag_size_class() - size class of a small request
+ * @size: 1 .. KMAG_MAX_SMALL
+ *
+ * Context: any context.
+ * Return: the class index.
+ */
+int kmag_size_class(size_t size)
+{
+	if (size <= KMAG_SMALL_SIZE_MAX)
+		return kmag_size_to_class8[DIV_ROUND_UP(size, KMAG_SMALL_SIZE_DIV)];
+	return kmag_size_to_class128[DIV_ROUND_UP(size - KMAG_SMALL_SIZE_MAX,
+						  KMAG_LARGE_SIZE_DIV)];
+}
+EXPORT_SYMBOL_NS_GPL(kmag_size_class, KMAG_INTERNAL);
+
+/* Magazine rounds: about 64 KiB of objects, 4 .. KMAG_MAG_MAX_ROUNDS. */
+static unsigned int kmag_mag_capacity(unsigned int size)
+{
+	return clamp_t(unsigned int, SZ_64K / size, 4, KMAG_MAG_MAX_ROUNDS);
+}
+
+/**
+ * kmag_cache_new() - make a cache and add it to kmag_caches
+ * @name: name for reports (truncated to KMAG_NAME_LEN - 1)
+ * @size: slot size, a multiple of 8, at most KMAG_MAX_SMALL
+ * @align: alignment of the usable size (already folded into @size)
+ * @npages: pages per span
+ * @ctor: constructor or NULL
+ * @class_idx: size class index, or -1 for a named cache
+ *
+ * Context: process context; may sleep.
+ * Return: the cache, or NULL.
+ */
+struct kmag_cache *kmag_cache_new(const char *name, unsigned int size,
+				  unsigned int align, unsigned int npages,
+				  void (*ctor)(void *), int class_idx)
+{
+	struct kmag_cache *c;
+	int cpu;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return NULL;
+	strscpy(c->name, name, sizeof(c->name));
+	c->size = size;
+	c->obj_size = size;
+	c->npages = npages;
+	c->objs_per_span = min((npages << PAGE_SHIFT) / size, KMAG_MAX_SPAN_OBJS);
+	c->divmagic = (u32)(0xffffffffU / size) + 1;
+	c->mag_capacity = kmag_mag_capacity(size);
+	c->depot_max = 4 + 2 * num_possible_cpus();
+	c->ctor = ctor;
+	c->class_idx = class_idx;
+	if (kmag_central_init(c))
+		goto fail;
+	c->cpu = alloc_percpu(struct kmag_cpu);
+	if (!c->cpu)
+		goto fail;
+	for_each_possible_cpu(cpu) {
+		struct kmag_cpu *cc = per_cpu_ptr(c->cpu, cpu);
+
+		local_lock_init(&cc->lock);
+		cc->loaded = &kmag_no_mag;
+		cc->previous = &kmag_no_mag;
+	}
+	mutex_lock(&kmag_caches_mutex);
+	list_add_tail(&c->list, &kmag_caches);
+	mutex_unlock(&kmag_caches_mutex);
+	return c;
+fail:
+	kmag_central_exit(c);
+	kfree(c);
+	return NULL;
+}
+EXPORT_SYMBOL_NS_GPL(kmag_cache_new, KMAG_INTERNAL);
+
+/**
+ * kmag_cache_release() - drain a cache and free it if nothing is live
+ * @c: the cache
+ *
+ * Live objects keep the cache (and their spans) alive: the cache stays on
+ * kmag_caches, marked dead, so that frees of those objects still work.
+ *
+ * Context: process context; may sleep.
+ */
+void kmag_cache_release(struct kmag_cache *c)
+{
+	unsigned long live;
+
+	cpus_read_lock();
+	mutex_lock(&kmag_caches_mutex);
+	kmag_magazines_drain(c);
+	live = kmag_central_live(c);
+	if (live) {
+		c->dead = true;
+		pr_err("kmag: cache %s destroyed with %lu live objects; its memory is kept\n",
+		       c->name, live);
+	} else {
+		list_del(&c->list);
+	}
+	mutex_unlock(&kmag_caches_mutex);
+	cpus_read_unlock();
+	if (live)
+		return;
+	kmag_central_exit(c);
+	free_percpu(c->cpu);
+	kfree(c);
+}
+EXPORT_SYMBOL_NS_GPL(kmag_cache_release, KMAG_INTERNAL);
+
+/**
+ * kmag_drain() - flush every magazine and give free memory back
+ *
+ * All caches' magazines and depots go back to their spans, free spans go
+ * back to the page heap and free chunks to the buddy allocator.
+ *
+ * Context: process context; may sleep.
+ */
+void kmag_drain(void)
+{
+	struct kmag_cache *c;
+
+	cpus_read_lock();
+	mutex_lock(&kmag_caches_mutex);
+	list_for_each_entry(c, &kmag_caches, list)
+		kmag_magazines_drain(c);
+	mutex_unlock(&kmag_caches_mutex);
+	cpus_read_unlock();
+	kmag_heap_release(0);
+}
+EXPORT_SYMBOL_NS_GPL(kmag_drain, KMAG_INTERNAL);
+
+int kmag_classes_init(void)
+{
+	char name[KMAG_NAME_LEN];
+	int i;
+
+	for (i = 0; i < KMAG_NUM_CLASSES; i++) {
+		snprintf(name, sizeof(name), "kmag-%u", kmag_class_size[i]);
+		kmag_classes[i] = kmag_cache_new(name, kmag_class_size[i],
+						 8, kmag_class_npages[i], NULL, i);
+		if (!kmag_classes[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Module exit: every cache left (classes, and named caches that clients
+ * destroyed with live objects or never destroyed) gives all its memory back.
+ */
+void kmag_classes_exit(void)
+{
+	struct kmag_cache *c, *tmp;
+	unsigned long live;
+
+	kmag_drain();
+	mutex_lock(&kmag_caches_mutex);
+	list_for_each_entry_safe(c, tmp, &kmag_caches, list) {
+		live = kmag_central_live(c);
+		if (live)
+			pr_err("kmag: unloading with %lu live objects in cache %s\n",
+			       live, c->name);
+		if (c->class_idx < 0 && !c->dead)
+			pr_err("kmag: cache %s was never destroyed\n", c->name);
+		list_del(&c->list);
+		kmag_central_exit(c);
+		free_percpu(c->cpu);
+		kfree(c);
+	}
+	mutex_unlock(&kmag_caches_mutex);
+	memset(kmag_classes, 0, sizeof(kmag_classes));
+}

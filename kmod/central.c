@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Central lists and depot (mcentral role): per cache, the spans that hold
+ * its objects, on per-node partial / full / empty lists, and the depot of
+ * full and empty magazines. Everything here runs under the cache's central
+ * lock (kmag_central.lock, IRQs off), except kmag_central_grow() which
+ * talks to the page heap first and takes the lock to publish the span.
+ */
+#include <linux/slab.h>
+
+#include "kmag_internal.h"
+
+/* Each cache keeps this many entirely free spans per node. */
+#define KMAG_EMPTY_KEEP 1
+
+static void kmag_span_move(struct kmag_cache *c, struct kmag_span *s,
+			   enum kmag_span_list to)
+{
+	struct kmag_cnode *cn = &c->central.node[s->nid];
+
+	cn->nr[s->list_id]--;
+	list_move(&s->list, &cn->lists[to]);
+	cn->nr[to]++;
+	s->list_id = to;
+}
+
+static void kmag_span_unlink(struct kmag_cache *c, struct kmag_span *s)
+{
+	struct kmag_cnode *cn = &c->central.node[s->nid];
+
+	cn->nr[s->list_id]--;
+	list_del(&s->list);
+	c->central.nr_spans--;
+	c->central.nr_free_objs -= s->nfree;
+}
+
+/* Take up to @n objects from @s into @objs. Central lock held. */
+static unsigned int kmag_span_take(struct kmag_cache *c, struct kmag_span *s,
+				   void **objs, unsigned int n)
+{
+	unsigned int got = 0;
+	unsigned long i;
+
+	for_each_set_bit(i, s->freemap, c->objs_per_span) {
+		if (got == n)
+			break;
+		__clear_bit(i, s->freemap);
+		objs[got++] = (void *)(s->base + i * c->size);
+	}
+	s->nfree -= got;
+	c->central.nr_free_objs -= got;
+	kmag_span_move(c, s, s->nfree ? KMAG_LIST_PARTIAL : KMAG_LIST_FULL);
+	return got;
+}
+
+static unsigned int kmag_node_get(struct kmag_cache *c, void **objs,
+				  unsigned int n, int nid)
+{
+	struct kmag_cnode *cn = &c->central.node[nid];
+	unsigned int got = 0;
+	struct kmag_span *s;
+
+	while (got < n) {
+		s = list_first_entry_or_null(&cn->lists[KMAG_LIST_PARTIAL],
+					     struct kmag_span, list);
+		if (!s)
+			s = list_first_entry_or_null(&cn->lists[KMAG_LIST_EMPTY],
+						     struct kmag_span, list);
+		if (!s)
+			break;
+		got += kmag_span_take(c, s, objs + got, n - got);
+	}
+	return got;
+}
+
+/**
+ * kmag_central_get() - take objects from the cache's spans
+ * @c: the cache
+ * @objs: where to store the object pointers
+ * @n: how many at most
+ * @nid: node the objects must come from, or NUMA_NO_NODE for the local node
+ *       first, then any
+ *
+ * Context: central lock held, IRQs off.
+ * Return: the number of objects stored (0 when the cache must grow).
+ */
+unsigned int kmag_central_get(struct kmag_cache *c, void **objs,
+			      unsigned int n, int nid)
+{
+	unsigned int got;
+	int i;
+
+	lockdep_assert_held(&c->central.lock);
+	if (nid != NUMA_NO_NODE)
+		return kmag_node_get(c, objs, n, nid);
+	nid = numa_mem_id();
+	got = kmag_node_get(c, objs, n, nid);
+	for_each_node(i) {
+		if (got == n)
+			break;
+		if (i != nid)
+			got += kmag_node_get(c, objs + got, n - got, i);
+	}
+	return got;
+}
+EXPORT_SYMBOL_NS_GPL(kmag_central_get, KMAG_INTERNAL);
+
+/**
+ * kmag_central_put() - give objects back to their spans
+ * @c: the cache the objects belong to
+ * @objs: object pointers, each the start of an object of @c
+ * @n: how many
+ *
+ * A span whose objects are all free is kept on the empty list
+ * (KMAG_EMPTY_KEEP per node) or given back to the page heap. An object that
+ * is already free is reported as a double free and skipped.
+ *
+ * Context: central lock held, IRQs off.
+ */
+void kmag_central_put(struct kmag_cache *c, void **objs, unsigned int n)
+{
+	struct kmag_central *ct = &c->central;
+	struct kmag_span *s;
+	unsigned int i;
+	long idx;
+
+	lockdep_assert_held(&ct->lock);
+	for (i = 0; i < n; i++) {
+		s = kmag_span_of(objs[i]);
+		idx = kmag_obj_index(c, s, objs[i]);
+		if (__test_and_set_bit(idx, s->freemap)) {
+			kmag_report_double(c, objs[i], 0);
+			continue;
+		}
+		s->nfree++;
+		ct->nr_free_objs++;
+		if (s->nfree < c->objs_per_span) {
+			if (s->list_id == KMAG_LIST_FULL)
+				kmag_span_move(c, s, KMAG_LIST_PARTIAL);
+			continue;
+		}
+		if (ct->node[s->nid].nr[KMAG_LIST_EMPTY] < KMAG_EMPTY_KEEP) {
+			kmag_span_move(c, s, KMAG_LIST_EMPTY);
+			continue;
+		}
+		kmag_span_unlink(c, s);
+		kmag_heap_free(s);
+	}
+}
+EXPORT_SYMBOL_NS_GPL(kmag_central_put, KMAG_INTERNAL);
+
+/**
+ * kmag_central_grow() - add a new span to a cache
+ * @c: the cache
+ * @gfp: allocation flags; may sleep only if they allow it
+ * @nid: preferred node, or NUMA_NO_NODE
+ *
+ * Gets a span from the page heap, runs the cache's constructor on every
+ * object, and puts the span on the partial list of the node its memory is on.
+ *
+ * Context: no kmag lock held; may sleep if @gfp allows.
+ * Return: the node of the new span, or -ENOMEM.
+ */
+int kmag_central_grow(struct kmag_cache *c, gfp_t gfp, int nid)
+{
+	struct kmag_central *ct = &c->central;
+	struct kmag_span *s;
+	unsigned long flags;
+	unsigned int i;
+
+	s = kmag_heap_alloc(nid, c->npages, gfp, c);
+	if (!s)
+		return -ENOMEM;
+	bitmap_zero(s->freemap, KMAG_MAX_SPAN_OBJS);
+	bitmap_set(s->freemap, 0, c->objs_per_span);
+	s->nfree = c->objs_per_span;
+	if (c->ctor) {
+		for (i = 0; i < c->objs_per_span; i++)
+			c->ctor((void *)(s->base + i * c->size));
+	}
+	spin_lock_irqsave(&ct->lock, flags);
+	s->list_id = KMAG_LIST_PARTIAL;
+	list_add(&s->list, &ct->node[s->nid].lists[KMAG_LIST_PARTIAL]);
+	ct->node[s->nid].nr[KMAG_LIST_PARTIAL]++;
+	ct->nr_spans++;
+	ct->nr_free_objs += s->nfree;
+	spin_unlock_irqrestore(&ct->lock, flags);
+	return s->nid;
+}
+EXPORT_SYMBOL_NS_GPL(kmag_central_grow, KMAG_INTERNAL);
+
+/**
+ * kmag_depot_get() - take a magazine from the depot
+ * @c: the cache
+ * @full: true for a full magazine, false for an empty one
+ *
+ * Context: central lock held.
+ * Return: the magazine, or NULL if the depot has none of that kind.
+ */
+struct kmag_mag *kmag_depot_get(struct kmag_cache *c, bool full)
+{
+	struct kmag_central *ct = &c->central;
+	struct kmag_mag **top = full ? &ct->depot_full : &ct->depot_empty;
+	struct kmag_mag *m = *top;
+
+	lockdep_assert_held(&ct->lock);
+	if (m) {
+		*top = m->next;
+		if (full)
+			ct->nr_depot_full--;
+		else
+			ct->nr_depot_empty--;
+	}
+	return m;
+}
+EXPORT_SYMBOL_NS_GPL(kmag_depot_get, KMAG_INTERNAL);
+
+/**
+ * kmag_depot_put() - give a full or empty magazine to the depot
+ * @c: the cache
+ * @m: a magazine with 0 or capacity rounds
+ *
+ * Beyond depot_max full magazines, the rounds go back to their spans and the
+ * magazine is kept as an empty one; beyond depot_max empty ones, it is freed.
+ *
+ * Context: central lock held, IRQs off.
+ */
+void kmag_depot_put(struct kmag_cache *c, struct kmag_mag *m)
+{
+	struct kmag_central *ct = &c->central;
+
+	lockdep_assert_held(&ct->lock);
+	if (m->rounds && ct->nr_depot_full < c->depot_max) {
+		m->next = ct->depot_full;
+		ct->depot_full = m;
+		ct->nr_depot_full++;
+		return;
+	}
+	if (m->rounds) {
+		kmag_central_put(c, m->objs, m->rounds);
+		m->rounds = 0;
+	}
+	if (ct->nr_depot_empty >= c->depot_max) {
+		kmag_mag_free(m);
+		return;
+	}
+	m->next = ct->depot_empty;
+	ct->depot_empty = m;
+	ct->nr_depot_empty++;
+}
+EXPORT_SYMBOL_NS_GPL(kmag_depot_put, KMAG_INTERNAL);
+
+/**
+ * kmag_central_flush() - empty the depot and give free spans back
+ * @c: the cache
+ *
+ * Rounds of the depot's full magazines go back to their spans, every
+ * magazine of the depot is freed, and every entirely free span goes back to
+ * the page heap.
+ *
+ * Context: process or IRQ context; takes the central lock.
+ */
+void kmag_central_flush(struct kmag_cache *c)
+{
+	struct kmag_central *ct = &c->central;
+	struct kmag_span *s, *tmp;
+	struct kmag_mag *m;
+	unsigned long flags;
+	bool full;
+	int nid;
+
+	spin_lock_irqsave(&ct->lock, flags);
+	for (full = false; ; full = true) {
+		while ((m = kmag_depot_get(c, full))) {
+			kmag_central_put(c, m->objs, m->rounds);
+			kmag_mag_free(m);
+		}
+		if (full)
+			break;
+	}
+	for_each_node(nid) {
+		list_for_each_entry_safe(s, tmp, &ct->node[nid].lists[KMAG_LIST_EMPTY],
+					 list) {
+			kmag_span_unlink(c, s);
+			kmag_heap_free(s);
+		}
+	}
+	spin_unlock_irqrestore(&ct->lock, flags);
+}
+EXPORT_SYMBOL_NS_GPL(kmag_central_flush, KMAG_INTERNAL);
+
+/**
+ * kmag_central_live() - objects of a cache that are not free in its spans
+ * @c: the cache
+ *
+ * Objects held in magazines count as live here.
+ *
+ * Context: any context; takes no lock (the value may be stale).
+ * Return: the number of such objects.
+ */
+unsigned long kmag_central_live(struct kmag_cache *c)
+{
+	return READ_ONCE(c->central.nr_spans) * c->objs_per_span -
+	       READ_ONCE(c->central.nr_free_objs);
+}
+EXPORT_SYMBOL_NS_GPL(kmag_central_live, KMAG_INTERNAL);
+
+int kmag_central_init(struct kmag_cache *c)
+{
+	struct kmag_central *ct = &c->central;
+	int nid, i;
+
+	spin_lock_init(&ct->lock);
+	ct->node = kcalloc(nr_node_ids, sizeof(*ct->node), GFP_KERNEL);
+	if (!ct->node)
+		return -ENOMEM;
+	for (nid = 0; nid < nr_node_ids; nid++)
+		for (i = 0; i < KMAG_NR_LISTS; i++)
+			INIT_LIST_HEAD(&ct->node[nid].lists[i]);
+	return 0;
+}
+
+/* Give every span back to the page heap, live objects or not. */
+void kmag_central_exit(struct kmag_cache *c)
+{
+	struct kmag_central *ct = &c->central;
+	struct kmag_span *s, *tmp;
+	int nid, i;
+
+	if (!ct->node)
+		return;
+	kmag_central_flush(c);
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		for (i = 0; i < KMAG_NR_LISTS; i++) {
+			list_for_each_entry_safe(s, tmp, &ct->node[nid].lists[i], list) {
+				kmag_span_unlink(c, s);
+				kmag_heap_free(s);
+			}
+		}
+	}
+	kfree(ct->node);
+	ct->node = NULL;
+}

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reports of misuse: frees of pointers kmag did not hand out (kmalloc
+ * memory, stack, vmalloc, interior pointers) and naive double frees. Each is
+ * counted per CPU and reported with a rate-limited pr_err; the free is then
+ * ignored, so the allocator's state stays intact.
+ */
+#include <linux/kernel.h>
+#include <linux/printk.h>
+
+#include "kmag_internal.h"
+
+/**
+ * kmag_report_invalid() - count and report a free kmag must ignore
+ * @p: the pointer
+ * @why: what is wrong with it
+ * @ip: the caller
+ *
+ * Context: any context.
+ */
+void kmag_report_invalid(const void *p, const char *why, unsigned long ip)
+{
+	this_cpu_inc(kmag_pcpu_stat[KMAG_INVALID_FREE]);
+	pr_err_ratelimited("kmag: invalid free of %px (%s) from %pS\n",
+			   p, why, (void *)ip);
+}
+EXPORT_SYMBOL_NS_GPL(kmag_report_invalid, KMAG_INTERNAL);
+
+/**
+ * kmag_report_double() - count and report a double free
+ * @c: the cache of the object, NULL for a large object
+ * @p: the object
+ * @ip: the caller, or 0 when found while flushing a magazine
+ *
+ * Context: any context.
+ */
+void kmag_report_double(struct kmag_cache *c, const void *p, unsigned long ip)
+{
+	this_cpu_inc(kmag_pcpu_stat[KMAG_DOUBLE_FREE]);
+	pr_err_ratelimited("kmag: double free of %px in %s from %pS\n",
+			   p, c ? c->name : "large objects", (void *)ip);
+}
+EXPORT_SYMBOL_NS_GPL(kmag_report_double, KMAG_INTERNAL);

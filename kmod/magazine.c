@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-CPU magazines (mcache role), after Bonwick & Adams, "Magazines and
+ * Vmem" (USENIX 2001). The fast paths live in api.c; this file has what runs
+ * when the loaded magazine cannot serve: swap with previous, exchange with
+ * the depot, refill from the central lists, grow from the page heap. It also
+ * drains magazines (debugfs drain, cache destroy, CPU hot-unplug).
+ *
+ * Until a CPU first misses on a cache, its loaded and previous magazines
+ * point to kmag_no_mag, which has no capacity: the fast paths then always
+ * miss, and the miss installs two real magazines. This keeps the fast paths
+ * free of a NULL check.
+ */
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+
+#include "kmag_internal.h"
+
+struct kmag_mag kmag_no_mag;
+EXPORT_SYMBOL_NS_GPL(kmag_no_mag, KMAG_INTERNAL);
+
+static enum cpuhp_state kmag_cpuhp_state;
+
+/**
+ * kmag_mag_alloc() - allocate an empty magazine for a cache
+ * @c: the cache (gives the capacity)
+ * @gfp: allocation flags
+ *
+ * Context: any context if @gfp does not allow blocking.
+ * Return: the magazine, or NULL.
+ */
+struct kmag_mag *kmag_mag_alloc(struct kmag_cache *c, gfp_t gfp)
+{
+	struct kmag_mag *m;
+
+	m = kmalloc(struct_size(m, objs, c->mag_capacity), kmag_meta_gfp(gfp));
+	if (m) {
+		m->next = NULL;
+		m->rounds = 0;
+		m->capacity = c->mag_capacity;
+	}
+	return m;
+}
+EXPORT_SYMBOL_NS_GPL(kmag_mag_alloc, KMAG_INTERNAL);
+
+void kmag_mag_free(struct kmag_mag *m)
+{
+	kfree(m);
+}
+EXPORT_SYMBOL_NS_GPL(kmag_mag_free, KMAG_INTERNAL);
+
+/*
+ * Give this CPU its two magazines. Called with the magazine lock held and
+ * @flags its saved IRQ state; drops it around a blocking allocation.
+ * Return: true if this CPU (possibly another one than on entry) has real
+ * magazines when it returns.
+ */
+static bool kmag_cpu_install(struct kmag_cache *c, gfp_t gfp, unsigned long *flags)
+{
+	bool blocking = gfpflags_allow_blocking(gfp);
+	struct kmag_mag *m[2];
+	struct kmag_cpu *cc;
+
+	if (blocking)
+		local_unlock_irqrestore(&c->cpu->lock, *flags);
+	else
+		gfp = GFP_NOWAIT;
+	m[0] = kmag_mag_alloc(c, gfp);
+	m[1] = kmag_mag_alloc(c, gfp);
+	if (blocking)
+		local_lock_irqsave(&c->cpu->lock, *flags);
+	cc = this_cpu_ptr(c->cpu);
+	if (m[0] && m[1] && !cc->loaded->capacity) {
+		cc->loaded = m[0];
+		cc->previous = m[1];
+		return true;
+	}
+	kmag_mag_free(m[0]);
+	kmag_mag_free(m[1]);
+	return cc->loaded->capacity;
+}
+
+/**
+ * kmag_alloc_refill() - alloc slow path: the loaded magazine is empty
+ * @c: the cache
+ * @gfp: allocation flags
+ * @flags: IRQ state saved by local_lock_irqsave() of the magazine lock
+ *
+ * Swaps with previous, else trades with the depot, else fills the loaded
+ * magazine from the central lists, else grows the cache from the page heap
+ * (dropping the magazine lock meanwhile) and tries again.
+ *
+ * Context: magazine lock held on entry and on return (possibly on another
+ * CPU than on entry).
+ * Return: an object, popped from this CPU's loaded magazine, or NULL.
+ */
+void *kmag_alloc_refill(struct kmag_cache *c, gfp_t gfp, unsigned long *flags)
+{
+	struct kmag_central *ct = &c->central;
+	struct kmag_mag *full;
+	struct kmag_cpu *cc;
+	unsigned int n;
+
+	this_cpu_ptr(c->cpu)->stat[KMAG_MAG_MISS]++;
+	for (;;) {
+		cc = this_cpu_ptr(c->cpu);
+		if (cc->loaded->rounds)
+			break;
+		if (unlikely(!cc->loaded->capacity)) {
+			if (!kmag_cpu_install(c, gfp, flags))
+				return NULL;
+			continue;
+		}
+		if (cc->previous->rounds) {
+			swap(cc->loaded, cc->previous);
+			break;
+		}
+		spin_lock(&ct->lock);
+		full = kmag_depot_get(c, true);
+		if (full) {
+			kmag_depot_put(c, cc->previous);
+			cc->previous = cc->loaded;
+			cc->loaded = full;
+			spin_unlock(&ct->lock);
+			break;
+		}
+		n = kmag_central_get(c, cc->loaded->objs, cc->loaded->capacity,
+				     NUMA_NO_NODE);
+		spin_unlock(&ct->lock);
+		if (n) {
+			cc->loaded->rounds = n;
+			break;
+		}
+		/* Nothing cached anywhere: grow, with IRQs as the caller had them. */
+		local_unlock_irqrestore(&c->cpu->lock, *flags);
+		n = kmag_central_grow(c, gfp, NUMA_NO_NODE) >= 0;
+		local_lock_irqsave(&c->cpu->lock, *flags);
+		if (!n)
+			return NULL;
+	}
+	return cc->loaded->objs[--cc->loaded->rounds];
+}
+EXPORT_SYMBOL_NS_GPL(kmag_alloc_refill, KMAG_INTERNAL);
+
+/**
+ * kmag_free_slow() - free slow path: the loaded magazine is full
+ * @c: the cache @p belongs to
+ * @p: the object
+ *
+ * Swaps with an empty previous, else retires previous to the depot and
+ * loads an empty magazine. Without memory for a magazine, @p goes straight
+ * back to its span.
+ *
+ * Context: magazine lock held (IRQs off); never sleeps.
+ */
+void kmag_free_slow(struct kmag_cache *c, void *p)
+{
+	struct kmag_central *ct = &c->central;
+	struct kmag_cpu *cc = this_cpu_ptr(c->cpu);
+	struct kmag_mag *empty;
+
+	cc->stat[KMAG_MAG_MISS]++;
+	if (unlikely(!cc->loaded->capacity) &&
+	    !kmag_cpu_install(c, GFP_NOWAIT, NULL))
+		goto to_span;
+	if (cc->loaded->rounds < cc->loaded->capacity)
+		goto push;
+	if (!cc->previous->rounds) {
+		swap(cc->loaded, cc->previous);
+		goto push;
+	}
+	spin_lock(&ct->lock);
+	empty = kmag_depot_get(c, false);
+	spin_unlock(&ct->lock);
+	if (!empty)
+		empty = kmag_mag_alloc(c, GFP_NOWAIT);
+	if (!empty)
+		goto to_span;
+	spin_lock(&ct->lock);
+	kmag_depot_put(c, cc->previous);
+	spin_unlock(&ct->lock);
+	cc->previous = cc->loaded;
+	cc->loaded = empty;
+push:
+	cc->loaded->objs[cc->loaded->rounds++] = p;
+	return;
+to_span:
+	spin_lock(&ct->lock);
+	kmag_central_put(c, &p, 1);
+	spin_unlock(&ct->lock);
+}
+EXPORT_SYMBOL_NS_GPL(kmag_free_slow, KMAG_INTERNAL);
+
+/* Empty one CPU's magazines of @c into the central lists and free them. */
+static void kmag_cpu_flush(struct kmag_cache *c, struct kmag_cpu *cc)
+{
+	struct kmag_mag *m[2] = { cc->loaded, cc->previous };
+	int i;
+
+	cc->loaded = &kmag_no_mag;
+	cc->previous = &kmag_no_mag;
+	spin_lock(&c->central.lock);
+	for (i = 0; i < 2; i++)
+		kmag_central_put(c, m[i]->objs, m[i]->rounds);
+	spin_unlock(&c->central.lock);
+	for (i = 0; i < 2; i++)
+		if (m[i]->capacity)
+			kmag_mag_free(m[i]);
+}
+
+static void kmag_flush_this_cpu(void *arg)
+{
+	struct kmag_cache *c = arg;
+	unsigned long flags;
+
+	local_lock_irqsave(&c->cpu->lock, flags);
+	kmag_cpu_flush(c, this_cpu_ptr(c->cpu));
+	local_unlock_irqrestore(&c->cpu->lock, flags);
+}
+
+/**
+ * kmag_magazines_drain() - empty every CPU's magazines and the depot of @c
+ * @c: the cache
+ *
+ * Online CPUs flush their own magazines (IPI); magazines of offline CPUs
+ * are flushed from here. Then the depot is emptied and free spans go back to
+ * the page heap.
+ *
+ * Context: process context, IRQs on, cpus_read_lock() held; may sleep.
+ */
+void kmag_magazines_drain(struct kmag_cache *c)
+{
+	unsigned long flags;
+	int cpu;
+
+	on_each_cpu(kmag_flush_this_cpu, c, 1);
+	for_each_possible_cpu(cpu) {
+		if (cpu_online(cpu))
+			continue;
+		local_irq_save(flags);
+		kmag_cpu_flush(c, per_cpu_ptr(c->cpu, cpu));
+		local_irq_restore(flags);
+	}
+	kmag_central_flush(c);
+}
+EXPORT_SYMBOL_NS_GPL(kmag_magazines_drain, KMAG_INTERNAL);
+
+/* A CPU went away: its magazines must not hold objects hostage. */
+static int kmag_cpu_dead(unsigned int cpu)
+{
+	struct kmag_cache *c;
+	unsigned long flags;
+
+	mutex_lock(&kmag_caches_mutex);
+	list_for_each_entry(c, &kmag_caches, list) {
+		local_irq_save(flags);
+		kmag_cpu_flush(c, per_cpu_ptr(c->cpu, cpu));
+		local_irq_restore(flags);
+	}
+	mutex_unlock(&kmag_caches_mutex);
+	return 0;
+}
+
+int kmag_magazine_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "kmag:dead",
+					NULL, kmag_cpu_dead);
+	if (ret < 0)
+		return ret;
+	kmag_cpuhp_state = ret;
+	return 0;
+}
+
+void kmag_magazine_exit(void)
+{
+	cpuhp_remove_state_nocalls(kmag_cpuhp_state);
+}

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmag module load and unload. See kmag_internal.h for the design.
+ */
+#include <linux/module.h>
+
+#include "kmag_internal.h"
+
+static int __init kmag_init(void)
+{
+	int ret;
+
+	ret = kmag_heap_init();
+	if (ret)
+		return ret;
+	ret = kmag_classes_init();
+	if (ret)
+		goto fail_classes;
+	ret = kmag_magazine_init();
+	if (ret)
+		goto fail_classes;
+	kmag_debugfs_init();
+	pr_info("kmag: loaded\n");
+	return 0;
+fail_classes:
+	kmag_classes_exit();
+	kmag_heap_exit();
+	return ret;
+}
+
+static void __exit kmag_exit(void)
+{
+	unsigned long sys, inuse, released;
+
+	kmag_debugfs_exit();
+	kmag_magazine_exit();
+	kmag_classes_exit();
+	kmag_heap_sizes(&sys, &inuse, &released);
+	if (inuse)
+		pr_err("kmag: %lu bytes of large objects still live at unload\n", inuse);
+	kmag_heap_exit();
+	pr_info("kmag: unloaded\n");
+}
+
+module_init(kmag_init);
+module_exit(kmag_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("kmag: magazine slab allocator with size classes and a page heap");

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Statistics: per-CPU counters (enum kmag_stat_item) summed on read, page
+ * heap gauges, and the debugfs files under /sys/kernel/debug/kmag/:
+ *
+ *   stats    one "name value" line per item of KMAG_STATS, in that order;
+ *   classes  a header line, then one row per size class;
+ *   drain    write 1: flush all magazines and give free memory back.
+ *
+ * Reading takes kmag_caches_mutex (for the list of caches) but no lock that
+ * the alloc and free paths take.
+ */
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/kstrtox.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+
+#include "kmag_internal.h"
+#include "sizeclasses.h"
+
+DEFINE_PER_CPU(unsigned long [KMAG_NR_STATS], kmag_pcpu_stat);
+
+static struct dentry *kmag_debugfs_dir;
+
+static void kmag_cpu_sum(unsigned long __percpu *stat, long sum[KMAG_NR_STATS])
+{
+	int cpu, i;
+
+	memset(sum, 0, KMAG_NR_STATS * sizeof(long));
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < KMAG_NR_STATS; i++)
+			sum[i] += READ_ONCE(per_cpu_ptr(stat, cpu)[i]);
+}
+
+/**
+ * kmag_cache_stats() - counters of one cache
+ * @c: the cache
+ * @cs: filled in
+ *
+ * Context: any context; takes no lock.
+ */
+void kmag_cache_stats(struct kmag_cache *c, struct kmag_class_stats *cs)
+{
+	long sum[KMAG_NR_STATS];
+	int cpu, i;
+
+	memset(sum, 0, sizeof(sum));
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < KMAG_NR_STATS; i++)
+			sum[i] += READ_ONCE(per_cpu_ptr(c->cpu, cpu)->stat[i]);
+	cs->mallocs = sum[KMAG_ALLOC];
+	cs->frees = sum[KMAG_FREE];
+	cs->live_objects = cs->mallocs - cs->frees;
+	cs->spans = READ_ONCE(c->central.nr_spans);
+	cs->free_objects = cs->spans * c->objs_per_span - cs->live_objects;
+}
+EXPORT_SYMBOL_NS_GPL(kmag_cache_stats, KMAG_INTERNAL);
+
+/**
+ * kmag_stats_read() - a snapshot of every statistic
+ * @st: filled in
+ *
+ * Context: process context (takes kmag_caches_mutex).
+ */
+void kmag_stats_read(struct kmag_stats *st)
+{
+	unsigned long sys, inuse, released;
+	long sum[KMAG_NR_STATS], small_ops;
+	struct kmag_cache *c;
+	int cpu, i;
+
+	memset(st, 0, sizeof(*st));
+	mutex_lock(&kmag_caches_mutex);
+	list_for_each_entry(c, &kmag_caches, list) {
+		memset(sum, 0, sizeof(sum));
+		for_each_possible_cpu(cpu)
+			for (i = 0; i < KMAG_NR_STATS; i++)
+				sum[i] += READ_ONCE(per_cpu_ptr(c->cpu, cpu)->stat[i]);
+		st->mallocs += sum[KMAG_ALLOC];
+		st->frees += sum[KMAG_FREE];
+		st->alloc_bytes += (sum[KMAG_ALLOC] - sum[KMAG_FREE]) * c->size;
+		st->requested_bytes += sum[KMAG_REQ_BYTES];
+		st->magazine_misses += sum[KMAG_MAG_MISS];
+		st->alloc_failures += sum[KMAG_ALLOC_FAIL];
+	}
+	mutex_unlock(&kmag_caches_mutex);
+	small_ops = st->mallocs + st->frees;
+	st->magazine_hits = small_ops - st->magazine_misses;
+
+	kmag_cpu_sum(&kmag_pcpu_stat[0], sum);
+	st->large_allocs = sum[KMAG_LARGE_ALLOC];
+	st->large_frees = sum[KMAG_LARGE_FREE];
+	st->mallocs += st->large_allocs;
+	st->frees += st->large_frees;
+	st->alloc_bytes += sum[KMAG_LARGE_BYTES];
+	st->requested_bytes += sum[KMAG_REQ_BYTES];
+	st->invalid_frees = sum[KMAG_INVALID_FREE];
+	st->double_frees = sum[KMAG_DOUBLE_FREE];
+	st->alloc_failures += sum[KMAG_ALLOC_FAIL];
+	st->live_objects = st->mallocs - st->frees;
+
+	kmag_heap_sizes(&sys, &inuse, &released);
+	st->sys_bytes = sys;
+	st->inuse_bytes = inuse;
+	st->idle_bytes = sys - inuse;
+	st->released_bytes = released;
+}
+EXPORT_SYMBOL_NS_GPL(kmag_stats_read, KMAG_INTERNAL);
+
+static int kmag_stats_show(struct seq_file *m, void *v)
+{
+	struct kmag_stats st;
+
+	kmag_stats_read(&st);
+#define KMAG_STAT_SHOW(name) seq_printf(m, "%s %ld\n", #name, st.name);
+	KMAG_STATS(KMAG_STAT_SHOW)
+#undef KMAG_STAT_SHOW
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kmag_stats);
+
+static int kmag_classes_show(struct seq_file *m, void *v)
+{
+	struct kmag_class_stats cs;
+	struct kmag_cache *c;
+	int i;
+
+	seq_puts(m, "class size span_pages objs_per_span spans live_objects free_objects mallocs frees\n");
+	for (i = 0; i < KMAG_NUM_CLASSES; i++) {
+		c = kmag_classes[i];
+		kmag_cache_stats(c, &cs);
+		seq_printf(m, "%d %u %u %u %ld %ld %ld %ld %ld\n", i, c->size,
+			   c->npages, c->objs_per_span, cs.spans, cs.live_objects,
+			   cs.free_objects, cs.mallocs, cs.frees);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kmag_classes);
+
+static ssize_t kmag_drain_write(struct file *file, const char __user *buf,
+				size_t count, loff_t *ppos)
+{
+	bool val;
+	int ret;
+
+	ret = kstrtobool_from_user(buf, count, &val);
+	if (ret)
+		return ret;
+	if (!val)
+		return -EINVAL;
+	kmag_drain();
+	return count;
+}
+
+static const struct file_operations kmag_drain_fops = {
+	.owner = THIS_MODULE,
+	.write = kmag_drain_write,
+	.llseek = noop_llseek,
+};
+
+int kmag_debugfs_init(void)
+{
+	kmag_debugfs_dir = debugfs_create_dir("kmag", NULL);
+	debugfs_create_file("stats", 0444, kmag_debugfs_dir, NULL, &kmag_stats_fops);
+	debugfs_create_file("classes", 0444, kmag_debugfs_dir, NULL, &kmag_classes_fops);
+	debugfs_create_file("drain", 0200, kmag_debugfs_dir, NULL, &kmag_drain_fops);
+	return 0;
+}
+
+void kmag_debugfs_exit(void)
+{
+	debugfs_remove_recursive(kmag_debugfs_dir);
+}

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# usage: scripts/vm-run.sh -k BZIMAGE -s SCRIPT [-m MODULE.ko]... [-f SRC:DEST]...
+#                          [-c CPUS] [-M MEM_MB] [-n NODES] [-t SECONDS]
+#                          [-a "KERNEL ARGS"] [-l CONSOLE_LOG] [-o OUTPUT]
+#
+# Boot BZIMAGE in QEMU (TCG, multi-threaded) with a busybox initramfs that
+# holds the modules (-m, installed for modprobe), extra files (-f, copied to
+# DEST inside the guest) and SCRIPT (run with sh as /work/test.sh, in /work).
+# The script's output comes out through a second serial port and is printed
+# here (and saved to OUTPUT if given); the kernel console goes to CONSOLE_LOG.
+#
+# Exit status: the script's, unless the kernel log shows a splat (BUG,
+# WARNING, Oops, KASAN, lockdep, sleeping in atomic context, kmemleak leak,
+# panic, soft lockup...; a kmemleak scan is forced where kmemleak is on), the
+# time limit (-t, default 600 s) is hit, or the guest never reported: then 1.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+kernel="" script="" cpus=2 mem=1024 nodes=1 limit=600 append="" log="" out=""
+modules=() files=()
+while getopts "k:s:m:f:c:M:n:t:a:l:o:h" opt; do
+	case $opt in
+	k) kernel=$OPTARG ;;
+	s) script=$OPTARG ;;
+	m) modules+=("$OPTARG") ;;
+	f) files+=("$OPTARG") ;;
+	c) cpus=$OPTARG ;;
+	M) mem=$OPTARG ;;
+	n) nodes=$OPTARG ;;
+	t) limit=$OPTARG ;;
+	a) append=$OPTARG ;;
+	l) log=$OPTARG ;;
+	o) out=$OPTARG ;;
+	*) sed -n '2,5s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	esac
+done
+if [ -z "$kernel" ] || [ -z "$script" ]; then
+	sed -n '2,5s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+fi
+for f in "$kernel" "$script" "${modules[@]}"; do
+	[ -f "$f" ] || { echo "vm-run: $f not found" >&2; exit 2; }
+done
+busybox=/bin/busybox	# busybox-static
+[ -x "$busybox" ] || { echo "vm-run: $busybox missing: run 'make deps'" >&2; exit 2; }
+command -v qemu-system-x86_64 >/dev/null || { echo "vm-run: qemu missing: run 'make deps'" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/kmag-vm.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+log=${log:-$work/console.log}
+mkdir -p "$(dirname "$log")"
+root=$work/root
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,work,modules,lib/modules}
+cp "$busybox" "$root/bin/busybox"
+for app in $("$root/bin/busybox" --list); do
+	# No timeout applet in /usr/bin: runner.sh expects GNU timeout there.
+	[ -e "$root/bin/$app" ] || ln -s busybox "$root/bin/$app"
+done
+ln -sf ../bin/busybox "$root/sbin/modprobe"
+ln -sf ../bin/busybox "$root/sbin/depmod"
+for m in "${modules[@]}"; do
+	cp "$m" "$root/modules/"
+done
+for f in "${files[@]}"; do
+	src=${f%%:*}
+	dst=$root/${f#*:}
+	mkdir -p "$(dirname "$dst")"
+	cp -r "$src" "$dst"
+done
+cp "$script" "$root/work/test.sh"
+cat >"$root/init" <<'EOF'
+#!/bin/sh
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmp /tmp
+kver=$(uname -r)
+mkdir -p /lib/modules/$kver/extra
+cp /modules/*.ko /lib/modules/$kver/extra/ 2>/dev/null
+depmod
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+echo "@@KMAG-START@@" >/dev/ttyS1
+cd /work
+sh /work/test.sh >/dev/ttyS1 2>&1
+rc=$?
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	# kmemleak reports only objects older than 5 s.
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak >/dev/console
+fi
+echo "@@KMAG-EXIT@@ $rc" >/dev/ttyS1
+sync
+poweroff -f
+EOF
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
+
+numa=()
+if [ "$nodes" -gt 1 ]; then
+	for ((i = 0; i < nodes; i++)); do
+		numa+=(-object "memory-backend-ram,id=m$i,size=$((mem / nodes))M"
+		       -numa "node,nodeid=$i,memdev=m$i")
+	done
+fi
+: >"$log"
+rawout=$work/serial1.out
+set +e
+timeout --foreground "$limit" qemu-system-x86_64 \
+	-accel tcg,thread=multi -smp "$cpus" -m "${mem}M" "${numa[@]}" \
+	-kernel "$kernel" -initrd "$work/initrd.gz" \
+	-append "console=ttyS0 loglevel=6 oops=panic panic=-1 $append" \
+	-display none -monitor none -no-reboot \
+	-serial "file:$log" -serial "file:$rawout" </dev/null
+qrc=$?
+set -e
+
+tr -d '\r' <"$rawout" | sed -n '/@@KMAG-START@@/,$p' | sed '1d' |
+	grep -v '^@@KMAG-EXIT@@' >"$work/output" || true
+cat "$work/output"
+[ -n "$out" ] && cp "$work/output" "$out"
+
+fail=0
+if [ $qrc -eq 124 ]; then
+	echo "vm-run: TIME LIMIT: the guest ran longer than $limit s (console: $log)" >&2
+	fail=1
+fi
+rc=$(tr -d '\r' <"$rawout" | sed -n 's/^@@KMAG-EXIT@@ \([0-9]*\).*/\1/p' | tail -n 1)
+if [ -z "$rc" ]; then
+	echo "vm-run: the guest did not finish its script (console: $log)" >&2
+	fail=1
+fi
+splat='BUG:|WARNING:|Oops|KASAN|general protection fault|Kernel panic|'
+splat+='possible recursive locking|possible circular locking|circular locking dependency|'
+splat+='inconsistent lock state|possible irq lock inversion|DEBUG_LOCKS_WARN_ON|'
+splat+='sleeping function called from invalid context|suspected memory leak|'
+splat+='soft lockup|hard LOCKUP|blocked for more than|UBSAN|Call Trace:'
+if grep -E -n "$splat" "$log" >"$work/splats"; then
+	echo "vm-run: kernel splat in $log:" >&2
+	head -n 20 "$work/splats" >&2
+	fail=1
+fi
+[ $fail -eq 0 ] || exit 1
+exit "$rc"
