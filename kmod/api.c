@@ -99,7 +99,10 @@ static __always_inline void kmag_cache_free_fast(struct kmag_cache *c, void *p,
 	local_unlock_irqrestore(&c->cpu->lock, flags);
 }
 
-/* One object from node @nid, bypassing the magazines. */
+/*
+ * One object from node @nid, bypassing the magazines (which mix nodes): an
+ * explicit node is always honoured, at slow-path cost.
+ */
 static noinline void *kmag_alloc_on_node(struct kmag_cache *c, gfp_t gfp,
 					 int nid, size_t req)
 {
@@ -147,7 +150,7 @@ static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node)
 				this_cpu_inc(kmag_pcpu_stat[KMAG_ALLOC_FAIL]);
 			return p;
 		}
-		if (node != numa_mem_id())
+		if (node != NUMA_NO_NODE)
 			return kmag_alloc_on_node(kmag_classes[kmag_size_class(size)],
 						  gfp, node, size);
 	}

@@ -111,10 +111,11 @@ void kmag_cache_release(struct kmag_cache *c)
 
 	cpus_read_lock();
 	mutex_lock(&kmag_caches_mutex);
+	/* From now on, frees bypass the magazines and allocations fail. */
+	WRITE_ONCE(c->dead, true);
 	kmag_magazines_drain(c);
 	live = kmag_central_live(c);
 	if (live) {
-		c->dead = true;
 		pr_err("kmag: cache %s destroyed with %lu live objects; its memory is kept\n",
 		       c->name, live);
 	} else {

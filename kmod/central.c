@@ -139,7 +139,7 @@ void kmag_central_put(struct kmag_cache *c, void **objs, unsigned int n)
 				kmag_span_move(c, s, KMAG_LIST_PARTIAL);
 			continue;
 		}
-		if (ct->node[s->nid].nr[KMAG_LIST_EMPTY] < KMAG_EMPTY_KEEP) {
+		if (!c->dead && ct->node[s->nid].nr[KMAG_LIST_EMPTY] < KMAG_EMPTY_KEEP) {
 			kmag_span_move(c, s, KMAG_LIST_EMPTY);
 			continue;
 		}
@@ -266,8 +266,8 @@ void kmag_central_flush(struct kmag_cache *c)
 	struct kmag_span *s, *tmp;
 	struct kmag_mag *m;
 	unsigned long flags;
+	int nid, i;
 	bool full;
-	int nid;
 
 	spin_lock_irqsave(&ct->lock, flags);
 	for (full = false; ; full = true) {
@@ -278,11 +278,15 @@ void kmag_central_flush(struct kmag_cache *c)
 		if (full)
 			break;
 	}
+	/* A span grown by one CPU and left untouched is free on the partial list. */
 	for_each_node(nid) {
-		list_for_each_entry_safe(s, tmp, &ct->node[nid].lists[KMAG_LIST_EMPTY],
-					 list) {
-			kmag_span_unlink(c, s);
-			kmag_heap_free(s);
+		for (i = KMAG_LIST_PARTIAL; i <= KMAG_LIST_EMPTY; i++) {
+			list_for_each_entry_safe(s, tmp, &ct->node[nid].lists[i], list) {
+				if (s->nfree < c->objs_per_span)
+					continue;
+				kmag_span_unlink(c, s);
+				kmag_heap_free(s);
+			}
 		}
 	}
 	spin_unlock_irqrestore(&ct->lock, flags);

@@ -150,8 +150,8 @@ EXPORT_SYMBOL_NS_GPL(kmag_alloc_refill, KMAG_INTERNAL);
  * @p: the object
  *
  * Swaps with an empty previous, else retires previous to the depot and
- * loads an empty magazine. Without memory for a magazine, @p goes straight
- * back to its span.
+ * loads an empty magazine. Without memory for a magazine, or if @c was
+ * destroyed with live objects, @p goes straight back to its span.
  *
  * Context: magazine lock held (IRQs off); never sleeps.
  */
@@ -162,6 +162,9 @@ void kmag_free_slow(struct kmag_cache *c, void *p)
 	struct kmag_mag *empty;
 
 	cc->stat[KMAG_MAG_MISS]++;
+	/* A destroyed cache's magazines were drained: keep them empty. */
+	if (unlikely(c->dead))
+		goto to_span;
 	if (unlikely(!cc->loaded->capacity) &&
 	    !kmag_cpu_install(c, GFP_NOWAIT, NULL))
 		goto to_span;

@@ -56,8 +56,22 @@ for app in $("$root/bin/busybox" --list); do
 	# No timeout applet in /usr/bin: runner.sh expects GNU timeout there.
 	[ -e "$root/bin/$app" ] || ln -s busybox "$root/bin/$app"
 done
-ln -sf ../bin/busybox "$root/sbin/modprobe"
-ln -sf ../bin/busybox "$root/sbin/depmod"
+# kmod's modprobe (kselftest's module.sh needs modprobe -n) and dash as
+# /bin/sh (busybox's shell would run its own modprobe applet), with their
+# libraries.
+kmod=$(command -v kmod || true)
+dash=$(command -v dash || true)
+[ -x "$kmod" ] && [ -x "$dash" ] || { echo "vm-run: kmod or dash missing: run 'make deps'" >&2; exit 2; }
+for f in "$kmod" "$dash" $( (ldd "$kmod"; ldd "$dash") | grep -o '/[^ ]*' | sort -u); do
+	mkdir -p "$root$(dirname "$f")"
+	cp -L "$f" "$root$f"
+done
+for app in modprobe depmod insmod rmmod lsmod modinfo; do
+	rm -f "$root/bin/$app"
+	ln -sf "$kmod" "$root/sbin/$app"
+done
+rm -f "$root/bin/sh"
+ln -sf "$dash" "$root/bin/sh"
 for m in "${modules[@]}"; do
 	cp "$m" "$root/modules/"
 done
@@ -70,20 +84,26 @@ done
 cp "$script" "$root/work/test.sh"
 cat >"$root/init" <<'EOF'
 #!/bin/sh
-export PATH=/bin:/sbin
+export PATH=/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
+ln -s /proc/self/fd /dev/fd 2>/dev/null
+ln -s /proc/self/fd/0 /dev/stdin 2>/dev/null
+ln -s /proc/self/fd/1 /dev/stdout 2>/dev/null
+ln -s /proc/self/fd/2 /dev/stderr 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmp /tmp
 kver=$(uname -r)
 mkdir -p /lib/modules/$kver/extra
 cp /modules/*.ko /lib/modules/$kver/extra/ 2>/dev/null
-depmod
+touch /lib/modules/$kver/modules.order /lib/modules/$kver/modules.builtin \
+	/lib/modules/$kver/modules.builtin.modinfo
+depmod 2>/dev/null
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 echo "@@KMAG-START@@" >/dev/ttyS1
 cd /work
-sh /work/test.sh >/dev/ttyS1 2>&1
+/bin/sh /work/test.sh >/dev/ttyS1 2>&1
 rc=$?
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	# kmemleak reports only objects older than 5 s.

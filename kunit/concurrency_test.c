@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmag_concurrency: all CPUs at once with cross-CPU frees, allocation and
+ * free from hard IRQ (hrtimer) interrupting the same CPU's fast path, and CPU
+ * hot-unplug flushing the dead CPU's magazines. Payloads are pattern-checked.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/prandom.h>
+#include <linux/sched.h>
+
+#include "kmag_test.h"
+
+#define KMAG_CT_SLOTS	256
+#define KMAG_CT_RING	128
+#define KMAG_CT_OPS	20000
+
+struct kmag_ct_obj {
+	u8 *p;
+	u32 size;
+};
+
+struct kmag_ct_worker {
+	struct task_struct *task;
+	struct rnd_state rnd;
+	struct kmag_ct_obj slot[KMAG_CT_SLOTS];
+	spinlock_t lock;		/* ring */
+	struct kmag_ct_obj ring[KMAG_CT_RING];
+	unsigned int head, tail;
+	struct kmag_ct_worker *next;
+	unsigned long remote, corrupt, failed;
+	struct completion done;
+};
+
+static u32 kmag_ct_size(struct rnd_state *rnd)
+{
+	u32 r = prandom_u32_state(rnd);
+
+	if (r % 32 == 0)
+		return 32769 + (r >> 8) % 100000;
+	return 1 + (r >> 8) % ((r & 1) ? 256 : 8192);
+}
+
+static void kmag_ct_release(struct kmag_ct_worker *w, struct kmag_ct_obj *o)
+{
+	if (!kmag_test_intact(o->p, min_t(u32, o->size, 512)))
+		w->corrupt++;
+	kmag_free(o->p);
+	o->p = NULL;
+}
+
+static void kmag_ct_drain_ring(struct kmag_ct_worker *w)
+{
+	struct kmag_ct_obj o;
+
+	for (;;) {
+		spin_lock(&w->lock);
+		if (w->head == w->tail) {
+			spin_unlock(&w->lock);
+			return;
+		}
+		o = w->ring[w->tail++ % KMAG_CT_RING];
+		spin_unlock(&w->lock);
+		kmag_ct_release(w, &o);
+		w->remote++;
+	}
+}
+
+static bool kmag_ct_pass(struct kmag_ct_worker *w, struct kmag_ct_obj *o)
+{
+	struct kmag_ct_worker *n = w->next;
+	bool ok = false;
+
+	spin_lock(&n->lock);
+	if (n->head - n->tail < KMAG_CT_RING) {
+		n->ring[n->head++ % KMAG_CT_RING] = *o;
+		o->p = NULL;
+		ok = true;
+	}
+	spin_unlock(&n->lock);
+	return ok;
+}
+
+static int kmag_ct_thread(void *arg)
+{
+	struct kmag_ct_worker *w = arg;
+	struct kmag_ct_obj *o;
+	int i;
+
+	for (i = 0; i < KMAG_CT_OPS; i++) {
+		o = &w->slot[prandom_u32_state(&w->rnd) % KMAG_CT_SLOTS];
+		if (o->p) {
+			if (!(i & 1) || w->next == w || !kmag_ct_pass(w, o))
+				kmag_ct_release(w, o);
+		} else {
+			o->size = kmag_ct_size(&w->rnd);
+			o->p = kmag_alloc(o->size, GFP_KERNEL);
+			if (!o->p) {
+				w->failed++;
+				continue;
+			}
+			kmag_test_fill(o->p, min_t(u32, o->size, 512));
+		}
+		if (!(i & 127)) {
+			kmag_ct_drain_ring(w);
+			cond_resched();
+		}
+	}
+	for (i = 0; i < KMAG_CT_SLOTS; i++)
+		if (w->slot[i].p)
+			kmag_ct_release(w, &w->slot[i]);
+	complete(&w->done);
+	/* Stay until stopped so kthread_stop() has a live task to stop. */
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ / 10);
+	return 0;
+}
+
+/* One thread per online CPU, random sizes, a quarter of frees remote. */
+static void kmag_concurrency_threads(struct kunit *test)
+{
+	unsigned int n = num_online_cpus(), i = 0, cpu;
+	unsigned long remote = 0, corrupt = 0, failed = 0;
+	struct kmag_ct_worker *w;
+
+	w = kunit_kcalloc(test, n, sizeof(*w), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	for_each_online_cpu(cpu) {
+		spin_lock_init(&w[i].lock);
+		init_completion(&w[i].done);
+		prandom_seed_state(&w[i].rnd, 42 + cpu);
+		w[i].next = &w[(i + 1) % n];
+		w[i].task = kthread_create_on_cpu(kmag_ct_thread, &w[i], cpu, "kmag_ct/%u");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(w[i].task));
+		i++;
+	}
+	for (i = 0; i < n; i++)
+		wake_up_process(w[i].task);
+	for (i = 0; i < n; i++)
+		wait_for_completion(&w[i].done);
+	for (i = 0; i < n; i++) {
+		kthread_stop(w[i].task);
+		kmag_ct_drain_ring(&w[i]);
+		remote += w[i].remote;
+		corrupt += w[i].corrupt;
+		failed += w[i].failed;
+	}
+	KUNIT_EXPECT_EQ(test, corrupt, 0);
+	KUNIT_EXPECT_EQ(test, failed, 0);
+	if (n > 1)
+		KUNIT_EXPECT_GT(test, remote, 0);
+}
+
+struct kmag_irq_state {
+	struct hrtimer timer;
+	struct kmag_ct_obj held;
+	struct rnd_state rnd;
+	unsigned long fired, not_hardirq, corrupt, failed;
+	bool stop;
+};
+
+static enum hrtimer_restart kmag_irq_fn(struct hrtimer *t)
+{
+	struct kmag_irq_state *s = container_of(t, struct kmag_irq_state, timer);
+
+	if (!in_hardirq())
+		s->not_hardirq++;
+	if (s->held.p) {
+		if (!kmag_test_intact(s->held.p, min_t(u32, s->held.size, 512)))
+			s->corrupt++;
+		kmag_free(s->held.p);
+		s->held.p = NULL;
+	}
+	s->fired++;
+	if (s->stop)
+		return HRTIMER_NORESTART;
+	s->held.size = kmag_ct_size(&s->rnd);
+	s->held.p = kmag_alloc(s->held.size, GFP_ATOMIC);
+	if (s->held.p)
+		kmag_test_fill(s->held.p, min_t(u32, s->held.size, 512));
+	else
+		s->failed++;
+	hrtimer_forward_now(t, ns_to_ktime(50 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+/*
+ * GFP_ATOMIC alloc/free in hard IRQ while this CPU's thread hammers the
+ * same size classes: the IRQ lands inside the fast path.
+ */
+static void kmag_concurrency_hardirq(struct kunit *test)
+{
+	struct kmag_irq_state *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct rnd_state rnd;
+	unsigned long loops = 0, corrupt = 0;
+	unsigned long deadline = jiffies + 10 * HZ;
+	u32 size;
+	u8 *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	prandom_seed_state(&s->rnd, 7);
+	prandom_seed_state(&rnd, 8);
+	migrate_disable();
+	hrtimer_init(&s->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	s->timer.function = kmag_irq_fn;
+	hrtimer_start(&s->timer, ns_to_ktime(50 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
+	while (READ_ONCE(s->fired) < 500 && time_before(jiffies, deadline)) {
+		size = kmag_ct_size(&rnd);
+		p = kmag_alloc(size, GFP_KERNEL);
+		if (p) {
+			kmag_test_fill(p, min_t(u32, size, 512));
+			if (!kmag_test_intact(p, min_t(u32, size, 512)))
+				corrupt++;
+			kmag_free(p);
+		}
+		if (!(++loops & 63))
+			cond_resched();
+	}
+	WRITE_ONCE(s->stop, true);
+	hrtimer_cancel(&s->timer);
+	migrate_enable();
+	if (s->held.p)
+		kmag_free(s->held.p);
+	KUNIT_EXPECT_GE(test, s->fired, 100);
+	KUNIT_EXPECT_EQ(test, s->not_hardirq, 0);
+	KUNIT_EXPECT_EQ(test, s->corrupt, 0);
+	KUNIT_EXPECT_EQ(test, s->failed, 0);
+	KUNIT_EXPECT_EQ(test, corrupt, 0);
+}
+
+struct kmag_hp_arg {
+	struct kmag_cache *c;
+	struct completion done;
+};
+
+static int kmag_hp_thread(void *arg)
+{
+	struct kmag_hp_arg *a = arg;
+	void *objs[32];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		objs[i] = kmag_cache_alloc(a->c, GFP_KERNEL);
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		kmag_cache_free(a->c, objs[i]);
+	complete(&a->done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ / 10);
+	return 0;
+}
+
+/* Taking a CPU offline flushes its magazines back to the spans. */
+static void kmag_concurrency_hotplug(struct kunit *test)
+{
+	struct kmag_hp_arg a;
+	struct task_struct *t;
+	unsigned int cpu;
+	int ret;
+
+	cpu = cpumask_last(cpu_online_mask);
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || cpu == 0)
+		kunit_skip(test, "needs a second CPU that can go offline");
+	a.c = kmag_cache_create("kmag_test_hotplug", 96, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, a.c);
+	init_completion(&a.done);
+	t = kthread_create_on_cpu(kmag_hp_thread, &a, cpu, "kmag_hp/%u");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wake_up_process(t);
+	wait_for_completion(&a.done);
+	kthread_stop(t);
+	/* The objects sit in that CPU's magazines. */
+	KUNIT_EXPECT_EQ(test, kmag_central_live(a.c), a.c->objs_per_span);
+	KUNIT_EXPECT_GT(test, per_cpu_ptr(a.c->cpu, cpu)->loaded->rounds, 0);
+	ret = remove_cpu(cpu);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, kmag_central_live(a.c), 0);
+	KUNIT_EXPECT_PTR_EQ(test, per_cpu_ptr(a.c->cpu, cpu)->loaded, &kmag_no_mag);
+	KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
+	kmag_cache_destroy(a.c);
+}
+
+static struct kunit_case kmag_concurrency_cases[] = {
+	KUNIT_CASE(kmag_concurrency_threads),
+	KUNIT_CASE(kmag_concurrency_hardirq),
+	KUNIT_CASE(kmag_concurrency_hotplug),
+	{}
+};
+
+static struct kunit_suite kmag_concurrency_suite = {
+	.name = "kmag_concurrency",
+	.exit = kmag_test_exit,
+	.test_cases = kmag_concurrency_cases,
+};
+
+kunit_test_suite(kmag_concurrency_suite);

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by the kmag KUnit suites. */
+#ifndef KMAG_TEST_H
+#define KMAG_TEST_H
+
+#include <kunit/test.h>
+
+#include "kmag_internal.h"
+
+/* Byte i of an object at p: depends on both, so swapped objects show. */
+static inline u8 kmag_test_pattern(const void *p, size_t i)
+{
+	return (u8)(((unsigned long)p >> 4) ^ (i * 13));
+}
+
+static inline void kmag_test_fill(void *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		((u8 *)p)[i] = kmag_test_pattern(p, i);
+}
+
+static inline bool kmag_test_intact(const void *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (((const u8 *)p)[i] != kmag_test_pattern(p, i))
+			return false;
+	return true;
+}
+
+static inline bool kmag_test_zero(const void *p, size_t n)
+{
+	return !memchr_inv(p, 0, n);
+}
+
+/* Every suite ends each test with balanced statistics and nothing live. */
+static inline void kmag_test_exit(struct kunit *test)
+{
+	struct kmag_stats st;
+
+	kmag_stats_read(&st);
+	KUNIT_EXPECT_EQ(test, st.mallocs - st.frees, st.live_objects);
+	KUNIT_EXPECT_EQ(test, st.live_objects, 0);
+}
+
+#endif /* KMAG_TEST_H */

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmag_magazine: per-CPU loaded/previous magazines, the swap, the depot
+ * exchange, the naive double-free check and draining. The test thread stays
+ * on one CPU (migrate_disable) and uses a private cache that nothing else
+ * touches, so this CPU's magazine state is exactly predictable.
+ */
+#include <kunit/test.h>
+#include <linux/cpu.h>
+#include <linux/sched.h>
+
+#include "kmag_test.h"
+
+static struct kmag_cache *kmag_mag_cache(struct kunit *test, const char *name)
+{
+	struct kmag_cache *c = kmag_cache_create(name, 64, 0, 0, NULL);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	return c;
+}
+
+static void kmag_test_drain(struct kmag_cache *c)
+{
+	cpus_read_lock();
+	kmag_magazines_drain(c);
+	cpus_read_unlock();
+}
+
+static void kmag_magazine_swap_and_depot(struct kunit *test)
+{
+	struct kmag_cache *c = kmag_mag_cache(test, "kmag_test_swap");
+	unsigned int C = c->mag_capacity, i;
+	unsigned long miss0;
+	struct kmag_cpu *cc;
+	void **objs;
+
+	objs = kunit_kcalloc(test, 2 * C + 1, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	migrate_disable();
+	for (i = 0; i < 2 * C + 1; i++) {
+		objs[i] = kmag_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	/* Start from no magazines at all on any CPU, and an empty depot. */
+	kmag_test_drain(c);
+	cc = this_cpu_ptr(c->cpu);
+	KUNIT_EXPECT_PTR_EQ(test, cc->loaded, &kmag_no_mag);
+	miss0 = cc->stat[KMAG_MAG_MISS];
+
+	kmag_cache_free(c, objs[0]);		/* miss: magazines installed */
+	KUNIT_EXPECT_EQ(test, cc->loaded->capacity, C);
+	KUNIT_EXPECT_EQ(test, cc->loaded->rounds, 1);
+	KUNIT_EXPECT_EQ(test, cc->previous->rounds, 0);
+	for (i = 1; i < C; i++)
+		kmag_cache_free(c, objs[i]);
+	KUNIT_EXPECT_EQ(test, cc->loaded->rounds, C);
+	kmag_cache_free(c, objs[C]);		/* miss: swap with empty previous */
+	KUNIT_EXPECT_EQ(test, cc->loaded->rounds, 1);
+	KUNIT_EXPECT_EQ(test, cc->previous->rounds, C);
+	for (i = C + 1; i < 2 * C; i++)
+		kmag_cache_free(c, objs[i]);
+	kmag_cache_free(c, objs[2 * C]);	/* miss: previous to the depot */
+	KUNIT_EXPECT_EQ(test, c->central.nr_depot_full, 1);
+	KUNIT_EXPECT_EQ(test, cc->loaded->rounds, 1);
+	KUNIT_EXPECT_EQ(test, cc->previous->rounds, C);
+	KUNIT_EXPECT_EQ(test, cc->stat[KMAG_MAG_MISS] - miss0, 3);
+
+	/* Allocation pops in LIFO order, then walks back the same way. */
+	KUNIT_EXPECT_PTR_EQ(test, kmag_cache_alloc(c, GFP_KERNEL), objs[2 * C]);
+	KUNIT_EXPECT_PTR_EQ(test, kmag_cache_alloc(c, GFP_KERNEL), objs[2 * C - 1]);
+	KUNIT_EXPECT_EQ(test, cc->loaded->rounds, C - 1);	/* swapped */
+	KUNIT_EXPECT_EQ(test, cc->previous->rounds, 0);
+	for (i = 2 * C - 1; i-- > C;)
+		KUNIT_EXPECT_PTR_EQ(test, kmag_cache_alloc(c, GFP_KERNEL), objs[i]);
+	KUNIT_EXPECT_EQ(test, cc->loaded->rounds, 0);
+	/* Both empty: a full magazine from the depot. */
+	KUNIT_EXPECT_PTR_EQ(test, kmag_cache_alloc(c, GFP_KERNEL), objs[C - 1]);
+	KUNIT_EXPECT_EQ(test, c->central.nr_depot_full, 0);
+	KUNIT_EXPECT_EQ(test, cc->loaded->rounds, C - 1);
+	KUNIT_EXPECT_EQ(test, cc->stat[KMAG_MAG_MISS] - miss0, 5);
+	migrate_enable();
+
+	for (i = C - 1; i < 2 * C + 1; i++)
+		kmag_cache_free(c, objs[i]);
+	kmag_cache_destroy(c);
+}
+
+/* Freeing the object just freed is caught by the loaded magazine. */
+static void kmag_magazine_double_free(struct kunit *test)
+{
+	struct kmag_cache *c = kmag_mag_cache(test, "kmag_test_dbl");
+	struct kmag_stats before, after;
+	struct kmag_cpu *cc;
+	unsigned int rounds;
+	void *p;
+
+	migrate_disable();
+	p = kmag_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	kmag_cache_free(c, p);
+	cc = this_cpu_ptr(c->cpu);
+	rounds = cc->loaded->rounds;
+	kmag_stats_read(&before);
+	kmag_free(p);		/* expecting one double-free report */
+	kmag_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, cc->loaded->rounds, rounds);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, after.double_frees - before.double_frees, 1);
+	KUNIT_EXPECT_EQ(test, after.frees, before.frees);
+	kmag_cache_destroy(c);
+}
+
+/* Draining empties every CPU's magazines and the depot into the spans. */
+static void kmag_magazine_drain(struct kunit *test)
+{
+	struct kmag_cache *c = kmag_mag_cache(test, "kmag_test_drain");
+	const int n = 300;
+	void **objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	int cpu, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < n; i++) {
+		objs[i] = kmag_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	for (i = 0; i < n; i++)
+		kmag_cache_free(c, objs[i]);
+	KUNIT_EXPECT_GT(test, kmag_central_live(c), 0);	/* held in magazines */
+	kmag_test_drain(c);
+	for_each_possible_cpu(cpu) {
+		KUNIT_EXPECT_PTR_EQ(test, per_cpu_ptr(c->cpu, cpu)->loaded, &kmag_no_mag);
+		KUNIT_EXPECT_PTR_EQ(test, per_cpu_ptr(c->cpu, cpu)->previous, &kmag_no_mag);
+	}
+	KUNIT_EXPECT_EQ(test, c->central.nr_depot_full, 0);
+	KUNIT_EXPECT_EQ(test, kmag_central_live(c), 0);
+	KUNIT_EXPECT_EQ(test, c->central.nr_spans, 0);
+	kmag_cache_destroy(c);
+}
+
+static struct kunit_case kmag_magazine_cases[] = {
+	KUNIT_CASE(kmag_magazine_swap_and_depot),
+	KUNIT_CASE(kmag_magazine_double_free),
+	KUNIT_CASE(kmag_magazine_drain),
+	{}
+};
+
+static struct kunit_suite kmag_magazine_suite = {
+	.name = "kmag_magazine",
+	.exit = kmag_test_exit,
+	.test_cases = kmag_magazine_cases,
+};
+
+kunit_test_suite(kmag_magazine_suite);

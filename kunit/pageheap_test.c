@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmag_pageheap: spans from the page heap, the pointer -> span map,
+ * splitting, coalescing, reuse and release to the buddy allocator.
+ *
+ * Each test starts from kmag_drain(): with nothing live, the heap then holds
+ * no memory at all, so chunk layouts are predictable.
+ */
+#include <kunit/test.h>
+#include <linux/vmalloc.h>
+
+#include "kmag_test.h"
+
+#define PG(n) ((unsigned long)(n) << PAGE_SHIFT)
+
+static int kmag_pageheap_init(struct kunit *test)
+{
+	struct kmag_stats st;
+
+	kmag_drain();
+	kmag_stats_read(&st);
+	/* Expecting an empty heap: no test leaves anything live. */
+	KUNIT_ASSERT_EQ(test, st.sys_bytes, 0);
+	return 0;
+}
+
+/* Every page of an in-use span maps to it; nothing else does. */
+static void kmag_pageheap_span_map(struct kunit *test)
+{
+	struct kmag_span *s = kmag_heap_alloc(NUMA_NO_NODE, 3, GFP_KERNEL, NULL);
+	unsigned long i;
+	int x;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, s->npages, 3);
+	KUNIT_EXPECT_EQ(test, s->state, KMAG_SPAN_LARGE);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(s->base, PAGE_SIZE));
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, kmag_span_of((void *)(s->base + PG(i))), s);
+		KUNIT_EXPECT_PTR_EQ(test, kmag_span_of((void *)(s->base + PG(i) + 123)), s);
+	}
+	kmag_heap_free(s);
+	/* Memory kmag does not own is never in the map. */
+	KUNIT_EXPECT_NULL(test, kmag_span_of(&x));
+	KUNIT_EXPECT_NULL(test, kmag_span_of(test));
+	KUNIT_EXPECT_NULL(test, kmag_span_of(NULL));
+	KUNIT_EXPECT_NULL(test, kmag_span_of((void *)-1UL));
+}
+
+/* Spans split from one chunk coalesce back into it, then leave. */
+static void kmag_pageheap_split_coalesce(struct kunit *test)
+{
+	unsigned long sys, inuse, released, released0;
+	struct kmag_span *a, *b, *c, *f;
+	unsigned long base;
+
+	kmag_heap_sizes(&sys, &inuse, &released0);
+	a = kmag_heap_alloc(NUMA_NO_NODE, 100, GFP_KERNEL, NULL);
+	b = kmag_heap_alloc(NUMA_NO_NODE, 100, GFP_KERNEL, NULL);
+	c = kmag_heap_alloc(NUMA_NO_NODE, 100, GFP_KERNEL, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	kmag_heap_sizes(&sys, &inuse, &released);
+	KUNIT_EXPECT_EQ(test, inuse, PG(300));
+	KUNIT_ASSERT_EQ_MSG(test, sys, PG(KMAG_CHUNK_PAGES), "no 2 MiB chunk");
+	/* Carved from the front of one chunk, in order. */
+	base = a->base;
+	KUNIT_EXPECT_EQ(test, b->base, base + PG(100));
+	KUNIT_EXPECT_EQ(test, c->base, base + PG(200));
+	f = kmag_span_of((void *)(base + PG(300)));
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_EXPECT_EQ(test, f->state, KMAG_SPAN_FREE);
+	KUNIT_EXPECT_EQ(test, f->npages, KMAG_CHUNK_PAGES - 300);
+
+	kmag_heap_free(b);
+	f = kmag_span_of((void *)(base + PG(100)));
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_EXPECT_EQ(test, f->state, KMAG_SPAN_FREE);
+	KUNIT_EXPECT_EQ(test, f->npages, 100);
+
+	kmag_heap_free(a);	/* coalesces with b's pages */
+	f = kmag_span_of((void *)base);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_EXPECT_EQ(test, f->state, KMAG_SPAN_FREE);
+	KUNIT_EXPECT_EQ(test, f->npages, 200);
+	KUNIT_EXPECT_NULL(test, kmag_span_of((void *)(base + PG(100))));
+
+	kmag_heap_free(c);	/* and now the whole chunk is one free span */
+	f = kmag_span_of((void *)base);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_EXPECT_EQ(test, f->npages, KMAG_CHUNK_PAGES);
+	kmag_heap_sizes(&sys, &inuse, &released);
+	KUNIT_EXPECT_EQ(test, inuse, 0);
+	KUNIT_EXPECT_EQ(test, sys, PG(KMAG_CHUNK_PAGES));	/* one chunk kept */
+
+	kmag_heap_release(0);
+	kmag_heap_sizes(&sys, &inuse, &released);
+	KUNIT_EXPECT_EQ(test, sys, 0);
+	KUNIT_EXPECT_EQ(test, released - released0, PG(KMAG_CHUNK_PAGES));
+	KUNIT_EXPECT_NULL(test, kmag_span_of((void *)base));
+}
+
+/* Freed pages are reused, by a later span of any user. */
+static void kmag_pageheap_reuse(struct kunit *test)
+{
+	struct kmag_span *s, *t;
+	unsigned long base;
+
+	s = kmag_heap_alloc(NUMA_NO_NODE, 8, GFP_KERNEL, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	base = s->base;
+	kmag_heap_free(s);
+	t = kmag_heap_alloc(NUMA_NO_NODE, 8, GFP_KERNEL, kmag_classes[0]);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_EXPECT_EQ(test, t->base, base);
+	KUNIT_EXPECT_EQ(test, t->state, KMAG_SPAN_SMALL);
+	KUNIT_EXPECT_PTR_EQ(test, t->cache, kmag_classes[0]);
+	kmag_heap_free(t);
+}
+
+/* A span above 2 MiB gets a dedicated chunk, released on free. */
+static void kmag_pageheap_dedicated(struct kunit *test)
+{
+	unsigned int npages = KMAG_MAX_SIZE >> PAGE_SHIFT;
+	unsigned long sys, inuse, released;
+	struct kmag_span *s;
+
+	s = kmag_heap_alloc(NUMA_NO_NODE, npages, GFP_KERNEL, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, s->npages, npages);
+	KUNIT_EXPECT_TRUE(test, s->chunk->dedicated);
+	KUNIT_EXPECT_PTR_EQ(test, kmag_span_of((void *)(s->base + PG(npages - 1))), s);
+	kmag_heap_free(s);
+	kmag_heap_sizes(&sys, &inuse, &released);
+	KUNIT_EXPECT_EQ(test, sys, 0);
+}
+
+/* GFP_ATOMIC with IRQs off: no sleeping (DEBUG_ATOMIC_SLEEP watches). */
+static void kmag_pageheap_atomic(struct kunit *test)
+{
+	struct kmag_span *s;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	s = kmag_heap_alloc(NUMA_NO_NODE, 16, GFP_ATOMIC, NULL);
+	if (s)
+		kmag_heap_free(s);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_NOT_NULL(test, s);
+}
+
+static struct kunit_case kmag_pageheap_cases[] = {
+	KUNIT_CASE(kmag_pageheap_span_map),
+	KUNIT_CASE(kmag_pageheap_split_coalesce),
+	KUNIT_CASE(kmag_pageheap_reuse),
+	KUNIT_CASE(kmag_pageheap_dedicated),
+	KUNIT_CASE(kmag_pageheap_atomic),
+	{}
+};
+
+static struct kunit_suite kmag_pageheap_suite = {
+	.name = "kmag_pageheap",
+	.init = kmag_pageheap_init,
+	.exit = kmag_test_exit,
+	.test_cases = kmag_pageheap_cases,
+};
+
+kunit_test_suite(kmag_pageheap_suite);

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# usage: scripts/check.sh [build] [kunit] [selftest-distro] [selftest-debug]
+#
+# kmag's test suite (make check); with no arguments, all of it:
+#   build            kmag and its modules built against the Debian headers,
+#                    no warnings (-Werror, and the build log is checked);
+#   kunit            the KUnit suites in the debug kernel (KASAN, lockdep,
+#                    kmemleak...), results parsed with the kernel's kunit.py;
+#   selftest-distro  the kselftests in the Debian kernel;
+#   selftest-debug   the kselftests in the debug kernel.
+# Any kernel splat in a VM fails the step that booted it. Logs and raw
+# results go to build/check/. Ends with "N passed, M failed, K skipped".
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+out=$top/build/check
+mkdir -p "$out"
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(build kunit selftest-distro selftest-debug)
+
+passed=0 failed=0 skipped=0
+result() {	# result PASS|FAIL|SKIP "what"
+	printf '%-5s %s\n' "$1" "$2"
+	case $1 in
+	PASS) passed=$((passed + 1)) ;;
+	FAIL) failed=$((failed + 1)) ;;
+	SKIP) skipped=$((skipped + 1)) ;;
+	esac
+}
+
+ksrc=$("$here/kernel-source.sh")
+distro_kernel=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -n 1)
+distro_kdir=$("$here/kdir.sh")
+debug_kdir=""
+
+debug_kernel() {
+	if [ -z "$debug_kdir" ]; then
+		debug_kdir=$("$here/debug-kernel.sh") || return 1
+	fi
+}
+
+build_for() {	# build_for NAME KDIR
+	"$here/build-modules.sh" "$2" "$top/build/$1" >"$out/modules-$1.txt"
+}
+
+step_build() {
+	if build_for distro "$distro_kdir"; then
+		result PASS "build against $distro_kdir, no warnings"
+	else
+		result FAIL "build against $distro_kdir"
+	fi
+}
+
+step_kunit() {
+	local mods=$top/build/debug vmrc=0 suite f line n p fl s c
+	if ! debug_kernel || ! build_for debug "$debug_kdir"; then
+		result FAIL "kunit: debug kernel or module build"
+		return
+	fi
+	echo "kunit: booting the debug kernel (KASAN, lockdep, kmemleak), 2 CPUs, 2 NUMA nodes"
+	"$here/vm-run.sh" -k "$debug_kdir/arch/x86/boot/bzImage" -s "$here/guest/kunit.sh" \
+		-m "$mods/kmod/kmag.ko" -m "$mods/kunit/kmag_kunit.ko" -n 2 -t 1200 \
+		-l "$out/kunit-console.log" -o "$out/kunit.out" >/dev/null || vmrc=$?
+	rm -f "$out"/kunit-*.ktap
+	awk -v dir="$out" '/^@@KUNIT .*@@$/ { f = dir "/kunit-" substr($2, 1, length($2) - 2) ".ktap"; next }
+		/^@@END@@$/ { f = ""; next }
+		f { print > f }' "$out/kunit.out"
+	n=0
+	for f in "$out"/kunit-*.ktap; do
+		[ -e "$f" ] || break
+		n=$((n + 1))
+		suite=$(basename "$f" .ktap)
+		suite=${suite#kunit-}
+		python3 "$ksrc/tools/testing/kunit/kunit.py" parse "$f" >"${f%.ktap}.parsed" 2>&1 || true
+		line=$(grep -o 'Ran [0-9]* tests.*' "${f%.ktap}.parsed" | tail -n 1)
+		p=$(echo "$line" | grep -o 'passed: [0-9]*' | grep -o '[0-9]*' || echo 0)
+		fl=$(echo "$line" | grep -o 'failed: [0-9]*' | grep -o '[0-9]*' || echo 0)
+		s=$(echo "$line" | grep -o 'skipped: [0-9]*' | grep -o '[0-9]*' || echo 0)
+		c=$(echo "$line" | grep -o 'crashed: [0-9]*' | grep -o '[0-9]*' || echo 0)
+		echo "kunit: $suite: ${line:-no result}"
+		passed=$((passed + p))
+		failed=$((failed + fl + c))
+		skipped=$((skipped + s))
+		if [ "$fl" != 0 ] || [ "$c" != 0 ] || [ -z "$line" ]; then
+			[ -n "$line" ] || failed=$((failed + 1))
+			grep -E '\[FAILED\]|\[CRASHED\]|EXPECTATION|ASSERTION|Expected|ERROR' \
+				"${f%.ktap}.parsed" | head -n 20 || true
+		fi
+	done
+	[ $n -gt 0 ] || result FAIL "kunit: no suite reported (see $out/kunit.out)"
+	if [ $vmrc -ne 0 ]; then
+		result FAIL "kunit: VM run failed or kernel splat (see $out/kunit-console.log)"
+	fi
+}
+
+step_selftest() {	# step_selftest NAME BZIMAGE MODDIR
+	local vmrc=0 ok nok sk
+	echo "selftest: booting the $1 kernel, 2 CPUs"
+	"$here/vm-run.sh" -k "$2" -s "$here/guest/selftests.sh" \
+		-m "$3/kmod/kmag.ko" -m "$3/kmod/selftest/kmag_stress.ko" \
+		-f "$ksrc/tools/testing/selftests/kselftest:/selftests/kselftest" \
+		-f "$here/selftests/kmag:/selftests/kmag" -t 900 \
+		-l "$out/selftest-$1-console.log" -o "$out/selftest-$1.tap" >/dev/null || vmrc=$?
+	sed 's/^/    /' "$out/selftest-$1.tap"
+	ok=$(grep -cE '^ok [0-9]+ .*' "$out/selftest-$1.tap" | tr -d ' ' || true)
+	sk=$(grep -cE '^ok [0-9]+ .*# SKIP' "$out/selftest-$1.tap" || true)
+	nok=$(grep -cE '^not ok [0-9]+' "$out/selftest-$1.tap" || true)
+	passed=$((passed + ok - sk))
+	skipped=$((skipped + sk))
+	failed=$((failed + nok))
+	[ $((ok + nok)) -gt 0 ] || result FAIL "selftest ($1): no test ran"
+	if [ $vmrc -ne 0 ]; then
+		result FAIL "selftest ($1): VM run failed or kernel splat (see $out/selftest-$1-console.log)"
+	fi
+}
+
+start=$SECONDS
+for step in "${steps[@]}"; do
+	case $step in
+	build) step_build ;;
+	kunit) step_kunit ;;
+	selftest-distro)
+		if [ -z "$distro_kernel" ]; then
+			result FAIL "selftest (distro): no /boot/vmlinuz-*-amd64 (run 'make deps')"
+		elif build_for distro "$distro_kdir"; then
+			step_selftest distro "$distro_kernel" "$top/build/distro"
+		else
+			result FAIL "selftest (distro): module build"
+		fi
+		;;
+	selftest-debug)
+		if debug_kernel && build_for debug "$debug_kdir"; then
+			step_selftest debug "$debug_kdir/arch/x86/boot/bzImage" "$top/build/debug"
+		else
+			result FAIL "selftest (debug): debug kernel or module build"
+		fi
+		;;
+	*) echo "check: unknown step $step" >&2; exit 2 ;;
+	esac
+done
+echo "check: done in $((SECONDS - start)) s; logs in $out"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ $failed -eq 0 ]

@@ -1,0 +1,30 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# kselftest: load the kmag_stress module (>= 10^6 mixed operations on all
+# CPUs, payloads checked), then check kmag's debugfs: no live objects left,
+# and a drain gives every page back to the buddy allocator.
+dir=$(dirname "$0")
+stats=/sys/kernel/debug/kmag/stats
+
+stat() {
+	awk -v k="$1" '$1 == k { print $2 }' "$stats"
+}
+
+[ -r "$stats" ] || { echo "no $stats: is kmag.ko loaded?"; exit 1; }
+# An open debugfs file pins kmag.ko: module.sh's "modprobe -r kmag_stress"
+# would otherwise unload kmag with it.
+exec 3<"$stats"
+"$dir"/../kselftest/module.sh "kmag stress" kmag_stress ops_per_cpu="${KMAG_STRESS_OPS:-500000}" || exit $?
+dmesg | grep 'kmag_stress: .* operations' | tail -n 1
+
+live=$(stat live_objects)
+echo "live_objects after the stress: $live"
+[ "$live" = 0 ] || { echo "live_objects should be 0 [FAIL]"; exit 1; }
+before=$(stat sys_bytes)
+echo 1 >/sys/kernel/debug/kmag/drain || exit 1
+after=$(stat sys_bytes)
+echo "sys_bytes before drain: $before, after: $after"
+[ "$after" -lt "$before" ] || { echo "drain did not release memory [FAIL]"; exit 1; }
+[ "$after" = 0 ] || { echo "memory held with nothing live [FAIL]"; exit 1; }
+exec 3<&-
+echo "kmag stress debugfs checks: ok"
