@@ -25,23 +25,189 @@
 
 struct kmag_cache;
 
+/**
+ * kmag_alloc() - allocate memory, like kmalloc()
+ * @size: bytes; 0 gives ZERO_SIZE_PTR; above KMAG_MAX_ALLOC gives NULL (with
+ *        a rate-limited warning unless @gfp has __GFP_NOWARN)
+ * @gfp: GFP_KERNEL, GFP_ATOMIC, GFP_NOWAIT, ... (__GFP_ZERO honoured)
+ *
+ * Sizes up to 32 KiB come from per-CPU magazines of size classes; larger
+ * ones are whole pages from kmag's page heap.
+ *
+ * Context: any context; may sleep only if @gfp allows blocking.
+ * Return: the object (8-byte aligned; power-of-two sizes naturally aligned
+ * up to PAGE_SIZE, page aligned above), ZERO_SIZE_PTR, or NULL on failure.
+ */
 void *kmag_alloc(size_t size, gfp_t gfp);
+
+/**
+ * kmag_alloc_node() - allocate memory on a NUMA node, like kmalloc_node()
+ * @size: as for kmag_alloc()
+ * @gfp: as for kmag_alloc()
+ * @node: an online node, or NUMA_NO_NODE (then same as kmag_alloc())
+ *
+ * An explicit node bypasses the per-CPU magazines (slower path).
+ *
+ * Context: any context; may sleep only if @gfp allows blocking.
+ * Return: the object, ZERO_SIZE_PTR, or NULL (also for an invalid @node).
+ */
 void *kmag_alloc_node(size_t size, gfp_t gfp, int node);
+
+/**
+ * kmag_zalloc() - allocate zeroed memory, like kzalloc()
+ * @size: as for kmag_alloc()
+ * @gfp: as for kmag_alloc()
+ *
+ * Context: any context; may sleep only if @gfp allows blocking.
+ * Return: the zeroed object, ZERO_SIZE_PTR, or NULL.
+ */
 void *kmag_zalloc(size_t size, gfp_t gfp);
+
+/**
+ * kmag_calloc() - allocate a zeroed array, like kcalloc()
+ * @n: number of elements
+ * @size: bytes per element
+ * @gfp: as for kmag_alloc()
+ *
+ * Context: any context; may sleep only if @gfp allows blocking.
+ * Return: the zeroed array, ZERO_SIZE_PTR, or NULL (also when @n * @size
+ * overflows).
+ */
 void *kmag_calloc(size_t n, size_t size, gfp_t gfp);
+
+/**
+ * kmag_alloc_array() - allocate an array, like kmalloc_array()
+ * @n: number of elements
+ * @size: bytes per element
+ * @gfp: as for kmag_alloc()
+ *
+ * Context: any context; may sleep only if @gfp allows blocking.
+ * Return: the array, ZERO_SIZE_PTR, or NULL (also when @n * @size overflows).
+ */
 void *kmag_alloc_array(size_t n, size_t size, gfp_t gfp);
+
+/**
+ * kmag_realloc() - resize an object, like krealloc()
+ * @p: object from kmag, or NULL / ZERO_SIZE_PTR (then like kmag_alloc())
+ * @new_size: new size; 0 frees @p and returns ZERO_SIZE_PTR
+ * @gfp: as for kmag_alloc()
+ *
+ * The object stays in place when @new_size fits its usable size; otherwise
+ * the contents move to a new object (up to the smaller size) and @p is freed.
+ *
+ * Context: any context; may sleep only if @gfp allows blocking.
+ * Return: the object, ZERO_SIZE_PTR, or NULL on failure, in which case @p
+ * is untouched and still owned by the caller.
+ */
 void *kmag_realloc(const void *p, size_t new_size, gfp_t gfp);
+
+/**
+ * kmag_free() - free memory from kmag, like kfree()
+ * @p: object from kmag_alloc() and friends or kmag_cache_alloc(); NULL and
+ *     ZERO_SIZE_PTR are ignored
+ *
+ * A pointer kmag did not hand out (kmalloc memory, stack, vmalloc, inside
+ * an object) is reported (rate-limited), counted in invalid_frees and
+ * ignored; freeing the object just freed is counted in double_frees.
+ *
+ * Context: any context, including hard IRQ. Never sleeps.
+ */
 void kmag_free(const void *p);
+
+/**
+ * kmag_free_sensitive() - wipe and free, like kfree_sensitive()
+ * @p: as for kmag_free()
+ *
+ * Context: any context, including hard IRQ. Never sleeps.
+ */
 void kmag_free_sensitive(const void *p);
+
+/**
+ * kmag_size() - usable size of an object, like ksize()
+ * @p: object from kmag, or NULL / ZERO_SIZE_PTR
+ *
+ * Context: any context.
+ * Return: bytes the caller may use (the class size, the object size of a
+ * named cache, or whole pages for large objects); 0 for NULL,
+ * ZERO_SIZE_PTR or a pointer kmag did not hand out (reported).
+ */
 size_t kmag_size(const void *p);
 
+/**
+ * kmag_cache_create() - create a cache of fixed-size objects
+ * @name: name used in reports (copied; at most 31 characters kept)
+ * @size: object size, 1 .. 32768 bytes
+ * @align: alignment, 0 or a power of two up to PAGE_SIZE (at least 8 is
+ *         always given)
+ * @flags: 0 or SLAB_HWCACHE_ALIGN; other flags are refused
+ * @ctor: constructor run once on each object when its span is created (not
+ *        on every allocation), or NULL
+ *
+ * Context: process context; may sleep.
+ * Return: the cache, or NULL for invalid arguments (reported) or no memory.
+ */
 struct kmag_cache *kmag_cache_create(const char *name, unsigned int size,
 				     unsigned int align, unsigned long flags,
 				     void (*ctor)(void *));
+
+/**
+ * kmag_cache_alloc() - allocate an object from a cache
+ * @c: the cache
+ * @gfp: as for kmag_alloc()
+ *
+ * Objects of a cache with a constructor are not zeroed unless @gfp has
+ * __GFP_ZERO; others follow init_on_alloc.
+ *
+ * Context: any context; may sleep only if @gfp allows blocking.
+ * Return: the object, or NULL (also for a NULL or destroyed cache).
+ */
 void *kmag_cache_alloc(struct kmag_cache *c, gfp_t gfp);
+
+/**
+ * kmag_cache_free() - free an object to its cache
+ * @c: the cache the object was allocated from
+ * @p: the object; NULL is ignored
+ *
+ * An object of another cache, or a pointer kmag did not hand out, is
+ * reported, counted in invalid_frees and ignored.
+ *
+ * Context: any context, including hard IRQ. Never sleeps.
+ */
 void kmag_cache_free(struct kmag_cache *c, void *p);
+
+/**
+ * kmag_cache_alloc_bulk() - allocate several objects, all or nothing
+ * @c: the cache
+ * @gfp: as for kmag_alloc()
+ * @n: how many
+ * @p: array of @n pointers to fill
+ *
+ * Context: any context; may sleep only if @gfp allows blocking.
+ * Return: @n on success; 0 on failure, with nothing allocated.
+ */
 int kmag_cache_alloc_bulk(struct kmag_cache *c, gfp_t gfp, size_t n, void **p);
+
+/**
+ * kmag_cache_free_bulk() - free several objects to their cache
+ * @c: the cache
+ * @n: how many
+ * @p: the objects
+ *
+ * Context: any context, including hard IRQ. Never sleeps.
+ */
 void kmag_cache_free_bulk(struct kmag_cache *c, size_t n, void **p);
+
+/**
+ * kmag_cache_destroy() - destroy a cache
+ * @c: the cache, or NULL
+ *
+ * Every object should have been freed. If some are still live, their number
+ * and the cache name are reported, the cache keeps the memory those objects
+ * use (they can still be freed; allocations from it fail), and the call
+ * returns. Size-class caches cannot be destroyed.
+ *
+ * Context: process context; may sleep.
+ */
 void kmag_cache_destroy(struct kmag_cache *c);
 
 #endif /* _KMAG_H */

@@ -227,9 +227,11 @@ static __always_inline void __kmag_free(const void *p, unsigned long ip)
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
 	c = kmag_lookup(p, &span, ip);
-	if (likely(!IS_ERR_OR_NULL(c)))
+	if (IS_ERR(c))
+		return;
+	if (likely(c))
 		kmag_cache_free_fast(c, (void *)p, ip);
-	else if (!c)
+	else
 		kmag_large_free(span, p, ip);
 }
 
@@ -369,7 +371,7 @@ void kmag_cache_free(struct kmag_cache *c, void *p)
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
 	owner = kmag_lookup(p, &span, _RET_IP_);
-	if (unlikely(IS_ERR(owner)))
+	if (IS_ERR(owner))
 		return;
 	if (unlikely(owner != c)) {
 		kmag_report_invalid(p, "object of another cache", _RET_IP_);

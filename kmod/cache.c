@@ -120,6 +120,7 @@ void kmag_cache_release(struct kmag_cache *c)
 		       c->name, live);
 	} else {
 		list_del(&c->list);
+		kmag_stats_retire(c);
 	}
 	mutex_unlock(&kmag_caches_mutex);
 	cpus_read_unlock();

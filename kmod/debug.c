@@ -21,7 +21,7 @@
 void kmag_report_invalid(const void *p, const char *why, unsigned long ip)
 {
 	this_cpu_inc(kmag_pcpu_stat[KMAG_INVALID_FREE]);
-	pr_err_ratelimited("kmag: invalid free of %px (%s) from %pS\n",
+	pr_err_ratelimited("kmag: invalid free of %p (%s) from %pS\n",
 			   p, why, (void *)ip);
 }
 EXPORT_SYMBOL_NS_GPL(kmag_report_invalid, KMAG_INTERNAL);
@@ -37,7 +37,7 @@ EXPORT_SYMBOL_NS_GPL(kmag_report_invalid, KMAG_INTERNAL);
 void kmag_report_double(struct kmag_cache *c, const void *p, unsigned long ip)
 {
 	this_cpu_inc(kmag_pcpu_stat[KMAG_DOUBLE_FREE]);
-	pr_err_ratelimited("kmag: double free of %px in %s from %pS\n",
+	pr_err_ratelimited("kmag: double free of %p in %s from %pS\n",
 			   p, c ? c->name : "large objects", (void *)ip);
 }
 EXPORT_SYMBOL_NS_GPL(kmag_report_double, KMAG_INTERNAL);

@@ -323,28 +323,27 @@ void kmag_large_free(struct kmag_span *span, const void *p, unsigned long ip);
 /* stats.c */
 DECLARE_PER_CPU(unsigned long [KMAG_NR_STATS], kmag_pcpu_stat);
 
-#define KMAG_STATS(X)		\
-	X(mallocs)		\
-	X(frees)		\
-	X(live_objects)		\
-	X(alloc_bytes)		\
-	X(requested_bytes)	\
-	X(sys_bytes)		\
-	X(inuse_bytes)		\
-	X(idle_bytes)		\
-	X(released_bytes)	\
-	X(large_allocs)		\
-	X(large_frees)		\
-	X(magazine_hits)	\
-	X(magazine_misses)	\
-	X(invalid_frees)	\
-	X(double_frees)		\
-	X(alloc_failures)
-
+/*
+ * The statistics, in the order of debugfs "stats"; stats.c names them (a
+ * build-time check keeps its table in step with this struct).
+ */
 struct kmag_stats {
-#define KMAG_STAT_FIELD(name) long name;
-	KMAG_STATS(KMAG_STAT_FIELD)
-#undef KMAG_STAT_FIELD
+	long mallocs;		/* objects handed out, since load */
+	long frees;		/* objects taken back, since load */
+	long live_objects;	/* mallocs - frees */
+	long alloc_bytes;	/* bytes in live objects (class size, pages) */
+	long requested_bytes;	/* bytes asked for, since load */
+	long sys_bytes;		/* held from the buddy allocator */
+	long inuse_bytes;	/* in in-use spans */
+	long idle_bytes;	/* sys_bytes - inuse_bytes */
+	long released_bytes;	/* given back to the buddy allocator, since load */
+	long large_allocs;	/* large objects handed out, since load */
+	long large_frees;	/* large objects taken back, since load */
+	long magazine_hits;	/* small ops served by the loaded magazine */
+	long magazine_misses;	/* small ops that took a slow path */
+	long invalid_frees;	/* frees of pointers kmag did not hand out */
+	long double_frees;	/* frees of objects already free */
+	long alloc_failures;	/* allocations that returned NULL */
 };
 
 struct kmag_class_stats {
@@ -357,6 +356,7 @@ struct kmag_class_stats {
 
 void kmag_stats_read(struct kmag_stats *st);
 void kmag_cache_stats(struct kmag_cache *c, struct kmag_class_stats *cs);
+void kmag_stats_retire(struct kmag_cache *c);
 int kmag_debugfs_init(void);
 void kmag_debugfs_exit(void);
 

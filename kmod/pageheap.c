@@ -82,7 +82,7 @@ static int kmag_map_prepare(unsigned long addr, unsigned int npages, gfp_t gfp)
 	for (i = pfn >> KMAG_MAP_LEAF_SHIFT; i <= last; i++) {
 		if (READ_ONCE(kmag_map[i]))
 			continue;
-		leaf = kzalloc(KMAG_MAP_LEAF_PAGES * sizeof(*leaf), kmag_meta_gfp(gfp));
+		leaf = kcalloc(KMAG_MAP_LEAF_PAGES, sizeof(*leaf), kmag_meta_gfp(gfp));
 		if (!leaf)
 			return -ENOMEM;
 		if (cmpxchg_release(&kmag_map[i], NULL, leaf))

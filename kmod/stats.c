@@ -84,11 +84,15 @@ void kmag_stats_read(struct kmag_stats *st)
 		st->magazine_misses += sum[KMAG_MAG_MISS];
 		st->alloc_failures += sum[KMAG_ALLOC_FAIL];
 	}
+	/* Large objects, reports, and the counters of destroyed caches. */
+	kmag_cpu_sum(&kmag_pcpu_stat[0], sum);
 	mutex_unlock(&kmag_caches_mutex);
+	st->mallocs += sum[KMAG_ALLOC];
+	st->frees += sum[KMAG_FREE];
+	st->magazine_misses += sum[KMAG_MAG_MISS];
 	small_ops = st->mallocs + st->frees;
 	st->magazine_hits = small_ops - st->magazine_misses;
 
-	kmag_cpu_sum(&kmag_pcpu_stat[0], sum);
 	st->large_allocs = sum[KMAG_LARGE_ALLOC];
 	st->large_frees = sum[KMAG_LARGE_FREE];
 	st->mallocs += st->large_allocs;
@@ -108,14 +112,65 @@ void kmag_stats_read(struct kmag_stats *st)
 }
 EXPORT_SYMBOL_NS_GPL(kmag_stats_read, KMAG_INTERNAL);
 
+/**
+ * kmag_stats_retire() - keep a cache's counters when the cache goes away
+ * @c: a cache about to be freed, with no live object
+ *
+ * Its totals are added to this CPU's global counters so that the monotonic
+ * statistics (mallocs, frees, ...) never go backwards.
+ *
+ * Context: process context; @c is no longer on kmag_caches.
+ */
+void kmag_stats_retire(struct kmag_cache *c)
+{
+	static const enum kmag_stat_item keep[] = {
+		KMAG_ALLOC, KMAG_FREE, KMAG_REQ_BYTES, KMAG_MAG_MISS, KMAG_ALLOC_FAIL,
+	};
+	long sum[KMAG_NR_STATS];
+	int cpu, i;
+
+	memset(sum, 0, sizeof(sum));
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < ARRAY_SIZE(keep); i++)
+			sum[keep[i]] += READ_ONCE(per_cpu_ptr(c->cpu, cpu)->stat[keep[i]]);
+	for (i = 0; i < ARRAY_SIZE(keep); i++)
+		this_cpu_add(kmag_pcpu_stat[keep[i]], sum[keep[i]]);
+}
+
+#define KMAG_STAT(name) { #name, offsetof(struct kmag_stats, name) }
+
+static const struct {
+	const char *name;
+	size_t offset;
+} kmag_stat_names[] = {
+	KMAG_STAT(mallocs),
+	KMAG_STAT(frees),
+	KMAG_STAT(live_objects),
+	KMAG_STAT(alloc_bytes),
+	KMAG_STAT(requested_bytes),
+	KMAG_STAT(sys_bytes),
+	KMAG_STAT(inuse_bytes),
+	KMAG_STAT(idle_bytes),
+	KMAG_STAT(released_bytes),
+	KMAG_STAT(large_allocs),
+	KMAG_STAT(large_frees),
+	KMAG_STAT(magazine_hits),
+	KMAG_STAT(magazine_misses),
+	KMAG_STAT(invalid_frees),
+	KMAG_STAT(double_frees),
+	KMAG_STAT(alloc_failures),
+};
+static_assert(ARRAY_SIZE(kmag_stat_names) * sizeof(long) == sizeof(struct kmag_stats));
+
 static int kmag_stats_show(struct seq_file *m, void *v)
 {
 	struct kmag_stats st;
+	int i;
 
 	kmag_stats_read(&st);
-#define KMAG_STAT_SHOW(name) seq_printf(m, "%s %ld\n", #name, st.name);
-	KMAG_STATS(KMAG_STAT_SHOW)
-#undef KMAG_STAT_SHOW
+	for (i = 0; i < ARRAY_SIZE(kmag_stat_names); i++)
+		seq_printf(m, "%s %ld\n", kmag_stat_names[i].name,
+			   *(long *)((char *)&st + kmag_stat_names[i].offset));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kmag_stats);

@@ -131,7 +131,7 @@ set +e
 timeout --foreground "$limit" qemu-system-x86_64 \
 	-accel tcg,thread=multi -smp "$cpus" -m "${mem}M" "${numa[@]}" \
 	-kernel "$kernel" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 loglevel=6 oops=panic panic=-1 $append" \
+	-append "console=ttyS0 loglevel=7 oops=panic panic=-1 $append" \
 	-display none -monitor none -no-reboot \
 	-serial "file:$log" -serial "file:$rawout" </dev/null
 qrc=$?
@@ -156,7 +156,7 @@ splat='BUG:|WARNING:|Oops|KASAN|general protection fault|Kernel panic|'
 splat+='possible recursive locking|possible circular locking|circular locking dependency|'
 splat+='inconsistent lock state|possible irq lock inversion|DEBUG_LOCKS_WARN_ON|'
 splat+='sleeping function called from invalid context|suspected memory leak|'
-splat+='soft lockup|hard LOCKUP|blocked for more than|UBSAN|Call Trace:'
+splat+='unreferenced object|soft lockup|hard LOCKUP|blocked for more than|UBSAN|Call Trace:'
 if grep -E -n "$splat" "$log" >"$work/splats"; then
 	echo "vm-run: kernel splat in $log:" >&2
 	head -n 20 "$work/splats" >&2

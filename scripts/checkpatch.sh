@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# usage: scripts/checkpatch.sh
+# Run the kernel's checkpatch.pl (from the unpacked linux-source) over
+# kmag's C sources and headers. Exits non-zero on any error or warning.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+ksrc=$("$here/kernel-source.sh")
+cd "$top"
+files=$(find kmod kunit include -name '*.[ch]' ! -name sizeclasses.h ! -name '*.mod.c' | sort)
+# sizeclasses.h is generated: its tables are laid out by the generator.
+"$ksrc/scripts/checkpatch.pl" --no-tree --quiet --show-types -f $files
