@@ -28,6 +28,9 @@ run: deps
 check: deps
 	@scripts/check.sh
 
+bench: deps
+	@scripts/bench.sh $(if $(QUICK),--quick)
+
 sizeclasses:
 	scripts/gen-sizeclasses.py > kmod/sizeclasses.h
 
@@ -40,6 +43,7 @@ help:
 	@echo "  make deps        install the Debian packages kmag needs (apt-get; quiet when present)"
 	@echo "  make run         boot the Debian kernel in QEMU, load kmag and the example client, show stats"
 	@echo "  make check       all tests: KUnit (debug kernel), selftests (distro + debug), warning-free build"
+	@echo "  make bench       kmag vs SLUB vs ideal in one boot (QUICK=1: under 2 minutes); results/"
 	@echo "  make sizeclasses regenerate kmod/sizeclasses.h with scripts/gen-sizeclasses.py"
 	@echo "  make checkpatch  run the kernel's checkpatch.pl on kmod/, kunit/ and include/"
 	@echo "  make clean       remove build products"

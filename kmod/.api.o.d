@@ -509,4 +509,4 @@ api.o: /work/main/kmod/api.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/nfs_fs_i.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/vmstat.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/vm_event_item.h \
- /work/main/kmod/../include/kmag.h
+ /work/main/kmod/../include/kmag.h /work/main/kmod/sizeclasses.h

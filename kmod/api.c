@@ -16,6 +16,7 @@
 #include <linux/string.h>
 
 #include "kmag_internal.h"
+#include "sizeclasses.h"
 
 static bool kmag_bad_request(size_t size, gfp_t gfp, int node)
 {
@@ -44,6 +45,29 @@ static __always_inline bool kmag_want_zero(struct kmag_cache *c, gfp_t gfp)
 	return want_init_on_alloc(gfp) && (!c->ctor || (gfp & __GFP_ZERO));
 }
 
+/* The loaded magazine was empty: everything else, out of line. */
+static noinline void *kmag_alloc_slow(struct kmag_cache *c, gfp_t gfp, size_t req)
+{
+	struct kmag_cpu *cc;
+	unsigned long flags;
+	void *p;
+
+	local_lock_irqsave(&c->cpu->lock, flags);
+	p = kmag_alloc_refill(c, gfp, &flags);
+	cc = this_cpu_ptr(c->cpu);
+	if (unlikely(!p)) {
+		cc->stat[KMAG_ALLOC_FAIL]++;
+		local_unlock_irqrestore(&c->cpu->lock, flags);
+		return NULL;
+	}
+	cc->stat[KMAG_ALLOC]++;
+	cc->stat[KMAG_REQ_BYTES] += req;
+	local_unlock_irqrestore(&c->cpu->lock, flags);
+	if (kmag_want_zero(c, gfp))
+		memset(p, 0, c->obj_size);
+	return p;
+}
+
 static __always_inline void *kmag_cache_alloc_fast(struct kmag_cache *c,
 						   gfp_t gfp, size_t req)
 {
@@ -55,17 +79,11 @@ static __always_inline void *kmag_cache_alloc_fast(struct kmag_cache *c,
 	local_lock_irqsave(&c->cpu->lock, flags);
 	cc = this_cpu_ptr(c->cpu);
 	m = cc->loaded;
-	if (likely(m->rounds)) {
-		p = m->objs[--m->rounds];
-	} else {
-		p = kmag_alloc_refill(c, gfp, &flags);
-		cc = this_cpu_ptr(c->cpu);
-		if (unlikely(!p)) {
-			cc->stat[KMAG_ALLOC_FAIL]++;
-			local_unlock_irqrestore(&c->cpu->lock, flags);
-			return NULL;
-		}
+	if (unlikely(!m->rounds)) {
+		local_unlock_irqrestore(&c->cpu->lock, flags);
+		return kmag_alloc_slow(c, gfp, req);
 	}
+	p = m->objs[--m->rounds];
 	cc->stat[KMAG_ALLOC]++;
 	cc->stat[KMAG_REQ_BYTES] += req;
 	local_unlock_irqrestore(&c->cpu->lock, flags);
@@ -151,10 +169,10 @@ static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node)
 			return p;
 		}
 		if (node != NUMA_NO_NODE)
-			return kmag_alloc_on_node(kmag_classes[kmag_size_class(size)],
+			return kmag_alloc_on_node(kmag_classes[kmag_class_of(size)],
 						  gfp, node, size);
 	}
-	c = kmag_classes[kmag_size_class(size)];
+	c = kmag_classes[kmag_class_of(size)];
 	return kmag_cache_alloc_fast(c, gfp, size);
 }
 
@@ -226,13 +244,21 @@ static __always_inline void __kmag_free(const void *p, unsigned long ip)
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
-	c = kmag_lookup(p, &span, ip);
-	if (IS_ERR(c))
+	span = kmag_span_of(p);
+	if (unlikely(!span)) {
+		kmag_report_invalid(p, "not allocated by kmag", ip);
 		return;
-	if (likely(c))
-		kmag_cache_free_fast(c, (void *)p, ip);
-	else
+	}
+	if (unlikely(READ_ONCE(span->state) != KMAG_SPAN_SMALL)) {
 		kmag_large_free(span, p, ip);
+		return;
+	}
+	c = span->cache;
+	if (unlikely(kmag_obj_index(c, span, p) < 0)) {
+		kmag_report_invalid(p, "not the start of an object", ip);
+		return;
+	}
+	kmag_cache_free_fast(c, (void *)p, ip);
 }
 
 void kmag_free(const void *p)

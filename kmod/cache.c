@@ -28,10 +28,7 @@ DEFINE_MUTEX(kmag_caches_mutex);
  */
 int kmag_size_class(size_t size)
 {
-	if (size <= KMAG_SMALL_SIZE_MAX)
-		return kmag_size_to_class8[DIV_ROUND_UP(size, KMAG_SMALL_SIZE_DIV)];
-	return kmag_size_to_class128[DIV_ROUND_UP(size - KMAG_SMALL_SIZE_MAX,
-						  KMAG_LARGE_SIZE_DIV)];
+	return kmag_class_of(size);
 }
 EXPORT_SYMBOL_NS_GPL(kmag_size_class, KMAG_INTERNAL);
 

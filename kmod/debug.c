@@ -37,7 +37,11 @@ EXPORT_SYMBOL_NS_GPL(kmag_report_invalid, KMAG_INTERNAL);
 void kmag_report_double(struct kmag_cache *c, const void *p, unsigned long ip)
 {
 	this_cpu_inc(kmag_pcpu_stat[KMAG_DOUBLE_FREE]);
-	pr_err_ratelimited("kmag: double free of %p in %s from %pS\n",
-			   p, c ? c->name : "large objects", (void *)ip);
+	if (ip)
+		pr_err_ratelimited("kmag: double free of %p in %s from %pS\n",
+				   p, c ? c->name : "large objects", (void *)ip);
+	else
+		pr_err_ratelimited("kmag: double free of %p in %s (found when its magazine was flushed)\n",
+				   p, c ? c->name : "large objects");
 }
 EXPORT_SYMBOL_NS_GPL(kmag_report_double, KMAG_INTERNAL);

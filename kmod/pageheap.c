@@ -34,7 +34,12 @@ struct kmag_heap {
 	unsigned long sys_pages;	/* held from the buddy allocator */
 	unsigned long inuse_pages;	/* in in-use spans */
 	unsigned long released_pages;	/* given back since load */
+	struct list_head spare;		/* unused span structs, for reuse */
+	unsigned int nr_spare;
 };
+
+/* Span structs each heap keeps for reuse, sparing the slab allocator. */
+#define KMAG_SPARE_MAX 64
 
 struct kmag_span ***kmag_map;
 EXPORT_SYMBOL_NS_GPL(kmag_map, KMAG_INTERNAL);
@@ -89,6 +94,35 @@ static int kmag_map_prepare(unsigned long addr, unsigned int npages, gfp_t gfp)
 			kfree(leaf);
 	}
 	return 0;
+}
+
+/* Fill the empty slots of @spare from the heap's pool. Heap lock held. */
+static void kmag_spares_take(struct kmag_heap *h, struct kmag_span **spare)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (spare[i] || list_empty(&h->spare))
+			continue;
+		spare[i] = list_first_entry(&h->spare, struct kmag_span, list);
+		list_del(&spare[i]->list);
+		h->nr_spare--;
+	}
+}
+
+/*
+ * Keep @s for reuse. Heap lock held.
+ * Return: false if the pool is full and the caller must free @s.
+ */
+static bool kmag_spare_put(struct kmag_heap *h, struct kmag_span *s)
+{
+	if (!s)
+		return true;
+	if (h->nr_spare >= KMAG_SPARE_MAX)
+		return false;
+	list_add(&s->list, &h->spare);
+	h->nr_spare++;
+	return true;
 }
 
 static void kmag_free_insert(struct kmag_heap *h, struct kmag_span *s)
@@ -212,21 +246,28 @@ static struct kmag_chunk *kmag_chunk_alloc(int nid, unsigned int npages, gfp_t g
 struct kmag_span *kmag_heap_alloc(int nid, unsigned int npages, gfp_t gfp,
 				  struct kmag_cache *c)
 {
-	struct kmag_span *spare[2], *s = NULL;
+	struct kmag_span *spare[2] = { NULL, NULL }, *s = NULL;
 	struct kmag_chunk *ch = NULL;
 	struct kmag_heap *h;
 	unsigned long flags;
+	int i;
 
 	if (nid == NUMA_NO_NODE)
 		nid = numa_mem_id();
-	spare[0] = kmem_cache_alloc(kmag_span_cache, kmag_meta_gfp(gfp));
-	spare[1] = kmem_cache_alloc(kmag_span_cache, kmag_meta_gfp(gfp));
-	if (!spare[0] || !spare[1])
-		goto out;
-
 	for (;;) {
 		h = kmag_heap_of(nid);
 		spin_lock_irqsave(&h->lock, flags);
+		/* Two span structs at hand: one to hand out, one for a split. */
+		kmag_spares_take(h, spare);
+		if (!spare[0] || !spare[1]) {
+			spin_unlock_irqrestore(&h->lock, flags);
+			for (i = 0; i < 2; i++)
+				spare[i] = spare[i] ?: kmem_cache_alloc(kmag_span_cache,
+									kmag_meta_gfp(gfp));
+			if (!spare[0] || !spare[1])
+				goto out;
+			continue;
+		}
 		if (ch) {
 			/* Our new chunk becomes one free span of this heap. */
 			struct kmag_span *fs = spare[1];
@@ -252,22 +293,22 @@ struct kmag_span *kmag_heap_alloc(int nid, unsigned int npages, gfp_t gfp,
 			s->cache = c;
 			kmag_map_range(s, 0, s->npages, s);
 			h->inuse_pages += s->npages;
+			for (i = 0; i < 2; i++)
+				if (kmag_spare_put(h, spare[i]))
+					spare[i] = NULL;
 			spin_unlock_irqrestore(&h->lock, flags);
 			break;
 		}
 		spin_unlock_irqrestore(&h->lock, flags);
-		if (!spare[1])
-			break;	/* a new chunk was taken by others: give up */
 		ch = kmag_chunk_alloc(nid, npages, gfp);
 		if (!ch)
 			break;
 		nid = ch->nid;
 	}
 out:
-	if (spare[0])
-		kmem_cache_free(kmag_span_cache, spare[0]);
-	if (spare[1])
-		kmem_cache_free(kmag_span_cache, spare[1]);
+	for (i = 0; i < 2; i++)
+		if (spare[i])
+			kmem_cache_free(kmag_span_cache, spare[i]);
 	return s;
 }
 EXPORT_SYMBOL_NS_GPL(kmag_heap_alloc, KMAG_INTERNAL);
@@ -287,14 +328,18 @@ void kmag_heap_free(struct kmag_span *span)
 	struct kmag_heap *h = kmag_heap_of(ch->nid);
 	struct kmag_span *nb, *dead[2] = { NULL, NULL };
 	unsigned long flags, end;
+	int i;
 
 	spin_lock_irqsave(&h->lock, flags);
 	h->inuse_pages -= span->npages;
 	kmag_map_range(span, 0, span->npages, NULL);
 	if (ch->dedicated) {
 		kmag_chunk_release(h, ch);
+		if (kmag_spare_put(h, span))
+			span = NULL;
 		spin_unlock_irqrestore(&h->lock, flags);
-		kmem_cache_free(kmag_span_cache, span);
+		if (span)
+			kmem_cache_free(kmag_span_cache, span);
 		return;
 	}
 	span->cache = NULL;
@@ -319,10 +364,15 @@ void kmag_heap_free(struct kmag_span *span)
 	}
 	if (span->npages == ch->npages && h->nr_free_chunks >= kmag_heap_keep) {
 		kmag_chunk_release(h, ch);
+		if (kmag_spare_put(h, span))
+			span = NULL;
 	} else {
 		kmag_free_insert(h, span);
 		span = NULL;
 	}
+	for (i = 0; i < 2; i++)
+		if (kmag_spare_put(h, dead[i]))
+			dead[i] = NULL;
 	spin_unlock_irqrestore(&h->lock, flags);
 	if (span)
 		kmem_cache_free(kmag_span_cache, span);
@@ -420,6 +470,7 @@ int kmag_heap_init(void)
 		for (i = 0; i <= KMAG_CHUNK_PAGES; i++)
 			INIT_LIST_HEAD(&h->free[i]);
 		INIT_LIST_HEAD(&h->chunks);
+		INIT_LIST_HEAD(&h->spare);
 		kmag_heaps[nid] = h;
 	}
 	kmag_span_cache = KMEM_CACHE(kmag_span, 0);
@@ -438,8 +489,8 @@ fail:
 void kmag_heap_exit(void)
 {
 	struct kmag_chunk *ch, *tmp;
+	struct kmag_span *s, *stmp;
 	unsigned long addr, end;
-	struct kmag_span *s;
 	struct kmag_heap *h;
 	unsigned long i;
 	int nid;
@@ -467,6 +518,8 @@ void kmag_heap_exit(void)
 			}
 			kmag_chunk_release(h, ch);
 		}
+		list_for_each_entry_safe(s, stmp, &h->spare, list)
+			kmem_cache_free(kmag_span_cache, s);
 		kfree(h);
 	}
 	kfree(kmag_heaps);

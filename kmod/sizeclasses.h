@@ -163,4 +163,14 @@ static const u8 kmag_size_to_class128[249] = {
 	74, 74, 74, 74, 74, 74, 74, 74, 74,
 };
 
+/* Class of a request of 1 .. KMAG_MAX_SMALL_SIZE bytes: one table load. */
+static __always_inline unsigned int kmag_class_of(size_t size)
+{
+	if (size <= KMAG_SMALL_SIZE_MAX)
+		return kmag_size_to_class8[(size + KMAG_SMALL_SIZE_DIV - 1) /
+					   KMAG_SMALL_SIZE_DIV];
+	return kmag_size_to_class128[(size - KMAG_SMALL_SIZE_MAX +
+				       KMAG_LARGE_SIZE_DIV - 1) / KMAG_LARGE_SIZE_DIV];
+}
+
 #endif /* KMAG_SIZECLASSES_H */

@@ -122,6 +122,13 @@ def main():
           ["0x%08x" % divmagic(c[0]) for c in cls], 6)
     table("u8", "kmag_size_to_class8", s8, 16)
     table("u8", "kmag_size_to_class128", s128, 16)
+    w("/* Class of a request of 1 .. KMAG_MAX_SMALL_SIZE bytes: one table load. */\n")
+    w("static __always_inline unsigned int kmag_class_of(size_t size)\n{\n")
+    w("\tif (size <= KMAG_SMALL_SIZE_MAX)\n")
+    w("\t\treturn kmag_size_to_class8[(size + KMAG_SMALL_SIZE_DIV - 1) /\n")
+    w("\t\t\t\t\t   KMAG_SMALL_SIZE_DIV];\n")
+    w("\treturn kmag_size_to_class128[(size - KMAG_SMALL_SIZE_MAX +\n")
+    w("\t\t\t\t       KMAG_LARGE_SIZE_DIV - 1) / KMAG_LARGE_SIZE_DIV];\n}\n\n")
     w("#endif /* KMAG_SIZECLASSES_H */\n")
 
 

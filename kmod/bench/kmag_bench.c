@@ -1,0 +1,728 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmag_bench: kmag against SLUB and against an ideal per-CPU array, in one
+ * boot, in the style of the kernel community's time_bench: a whole loop is
+ * timed and the cost per operation is interval / count, minus an empty-loop
+ * calibration; a compiler barrier keeps every object alive between its
+ * allocation and its free.
+ *
+ * Allocators (one specialised loop each, no indirect calls in timed code):
+ *   kmag        kmag_alloc / kmag_free
+ *   kmag_cache  kmag_cache_alloc / kmag_cache_free, a cache of that size
+ *   slub        kmalloc / kfree
+ *   slub_cache  kmem_cache_alloc / kmem_cache_free, a cache of that size
+ *   ideal       a preallocated per-CPU array of pointers popped and pushed
+ *               under local_irq_save (kmag's fast-path protection), with the
+ *               same init_on_alloc zeroing: the floor for any magazine path.
+ *               It is inlined into the timed loop.
+ *   ideal_call  the same behind two out-of-line functions, as any allocator
+ *               called through an exported API is: under TCG a call and its
+ *               return cost as much as many plain instructions.
+ *
+ * Scenarios (see scripts/bench.sh): P1 alloc+free pairs; P2 alloc N then
+ * free N in LIFO, FIFO and shuffled order; P3 CPU 0 allocates, CPU 1 frees
+ * through a ring; P4 P1 and P2 on every CPU at once against one CPU; P6
+ * large objects. Each runs "reps" times, allocators interleaved.
+ *
+ * Loading runs everything (it takes a while) and returns; the results are
+ * CSV lines in /sys/kernel/debug/kmag_bench/results:
+ *   rep,scenario,variant,allocator,ns_per_op,mag_hit_rate,sys_bytes
+ * (mag_hit_rate and sys_bytes are kmag's, -1 for the other allocators).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/completion.h>
+#include <linux/debugfs.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/prandom.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include <kmag.h>
+
+#include "kmag_internal.h"
+
+static bool quick;
+module_param(quick, bool, 0444);
+MODULE_PARM_DESC(quick, "fewer sizes, fewer repetitions, shorter loops");
+static unsigned int reps = 5;
+module_param(reps, uint, 0444);
+MODULE_PARM_DESC(reps, "repetitions of every measurement");
+static unsigned int loops = 100000;
+module_param(loops, uint, 0444);
+MODULE_PARM_DESC(loops, "operations per measurement (small objects)");
+
+enum bench_alloc {
+	B_KMAG, B_KMAG_CACHE, B_SLUB, B_SLUB_CACHE, B_IDEAL, B_IDEAL_CALL, B_NR
+};
+static const char * const bench_alloc_name[B_NR] = {
+	"kmag", "kmag_cache", "slub", "slub_cache", "ideal", "ideal_call",
+};
+
+struct bench_ctx {
+	size_t size;
+	struct kmag_cache *kc;
+	struct kmem_cache *sc;
+	bool zero;		/* ideal: zero like init_on_alloc */
+};
+
+struct ideal_cpu {
+	unsigned int n;
+	void **objs;
+};
+
+static struct ideal_cpu __percpu *ideal;
+static char *out;
+static size_t out_len, out_size;
+static struct dentry *bench_dir;
+
+static __printf(1, 2) void emit(const char *fmt, ...)
+{
+	va_list args;
+	int n;
+
+	va_start(args, fmt);
+	n = vsnprintf(out + out_len, out_size - out_len, fmt, args);
+	va_end(args);
+	if (n > 0 && out_len + n < out_size)
+		out_len += n;
+}
+
+static __always_inline void *ideal_pop(struct bench_ctx *b)
+{
+	struct ideal_cpu *ic;
+	unsigned long flags;
+	void *p;
+
+	local_irq_save(flags);
+	ic = this_cpu_ptr(ideal);
+	p = ic->objs[--ic->n];
+	local_irq_restore(flags);
+	if (b->zero)
+		memset(p, 0, b->size);
+	return p;
+}
+
+static __always_inline void ideal_push(void *p)
+{
+	struct ideal_cpu *ic;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	ic = this_cpu_ptr(ideal);
+	ic->objs[ic->n++] = p;
+	local_irq_restore(flags);
+}
+
+static noinline void *ideal_pop_call(struct bench_ctx *b)
+{
+	return ideal_pop(b);
+}
+
+static noinline void ideal_push_call(void *p)
+{
+	ideal_push(p);
+}
+
+static __always_inline void *b_alloc(int a, struct bench_ctx *b)
+{
+	switch (a) {
+	case B_KMAG:
+		return kmag_alloc(b->size, GFP_KERNEL);
+	case B_KMAG_CACHE:
+		return kmag_cache_alloc(b->kc, GFP_KERNEL);
+	case B_SLUB:
+		return kmalloc(b->size, GFP_KERNEL);
+	case B_SLUB_CACHE:
+		return kmem_cache_alloc(b->sc, GFP_KERNEL);
+	case B_IDEAL_CALL:
+		return ideal_pop_call(b);
+	default:
+		return ideal_pop(b);
+	}
+}
+
+static __always_inline void b_free(int a, struct bench_ctx *b, void *p)
+{
+	switch (a) {
+	case B_KMAG:
+		kmag_free(p);
+		break;
+	case B_KMAG_CACHE:
+		kmag_cache_free(b->kc, p);
+		break;
+	case B_SLUB:
+		kfree(p);
+		break;
+	case B_SLUB_CACHE:
+		kmem_cache_free(b->sc, p);
+		break;
+	case B_IDEAL_CALL:
+		ideal_push_call(p);
+		break;
+	default:
+		ideal_push(p);
+	}
+}
+
+/* Timed loops, one copy per allocator. Return: nanoseconds. */
+static __always_inline u64 pair_loop(int a, struct bench_ctx *b, unsigned long n)
+{
+	unsigned long i;
+	u64 t0;
+	void *p;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		p = b_alloc(a, b);
+		barrier_data(p);
+		b_free(a, b, p);
+	}
+	return ktime_get_ns() - t0;
+}
+
+enum { ORDER_LIFO, ORDER_FIFO, ORDER_SHUFFLED };
+static const char * const order_name[] = { "lifo", "fifo", "shuffled" };
+
+static __always_inline u64 batch_loop(int a, struct bench_ctx *b, void **ptrs,
+				      const u32 *perm, unsigned int n,
+				      unsigned int rounds, int order)
+{
+	unsigned int r, i;
+	u64 t0;
+
+	t0 = ktime_get_ns();
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < n; i++) {
+			ptrs[i] = b_alloc(a, b);
+			barrier_data(ptrs[i]);
+		}
+		if (order == ORDER_LIFO)
+			for (i = n; i-- > 0;)
+				b_free(a, b, ptrs[i]);
+		else if (order == ORDER_FIFO)
+			for (i = 0; i < n; i++)
+				b_free(a, b, ptrs[i]);
+		else
+			for (i = 0; i < n; i++)
+				b_free(a, b, ptrs[perm[i]]);
+	}
+	return ktime_get_ns() - t0;
+}
+
+#define FOR_ALLOC(a, call)				\
+	({						\
+		u64 __t;				\
+		switch (a) {				\
+		case B_KMAG:				\
+			__t = call(B_KMAG);		\
+			break;				\
+		case B_KMAG_CACHE:			\
+			__t = call(B_KMAG_CACHE);	\
+			break;				\
+		case B_SLUB:				\
+			__t = call(B_SLUB);		\
+			break;				\
+		case B_SLUB_CACHE:			\
+			__t = call(B_SLUB_CACHE);	\
+			break;				\
+		case B_IDEAL_CALL:			\
+			__t = call(B_IDEAL_CALL);	\
+			break;				\
+		default:				\
+			__t = call(B_IDEAL);		\
+			break;				\
+		}					\
+		__t;					\
+	})
+
+/* Callers keep the thread on one CPU (the ideal arrays are per CPU). */
+static u64 run_pairs(int a, struct bench_ctx *b, unsigned long n)
+{
+#define PAIR(x) pair_loop(x, b, n)
+	return FOR_ALLOC(a, PAIR);
+#undef PAIR
+}
+
+static u64 run_pairs_pinned(int a, struct bench_ctx *b, unsigned long n)
+{
+	u64 ns;
+
+	migrate_disable();
+	ns = run_pairs(a, b, n);
+	migrate_enable();
+	return ns;
+}
+
+static u64 run_batch(int a, struct bench_ctx *b, void **ptrs, const u32 *perm,
+		     unsigned int n, unsigned int rounds, int order)
+{
+#define BATCH(x) batch_loop(x, b, ptrs, perm, n, rounds, order)
+	return FOR_ALLOC(a, BATCH);
+#undef BATCH
+}
+
+static u64 calib_ns_per_kop;	/* empty loop, ns per 1000 iterations */
+
+static void calibrate(void)
+{
+	unsigned long i, n = loops;
+	u64 t0 = ktime_get_ns();
+
+	for (i = 0; i < n; i++)
+		barrier();
+	calib_ns_per_kop = div_u64((ktime_get_ns() - t0) * 1000, n);
+}
+
+/* ns per op in thousandths, calibrated. */
+static u64 per_op_milli(u64 ns, unsigned long ops)
+{
+	u64 m = div_u64(ns * 1000, ops);
+
+	return m > calib_ns_per_kop ? m - calib_ns_per_kop : 0;
+}
+
+/* Fill every online CPU's ideal array with @n objects of @size. */
+static int ideal_fill(size_t size, unsigned int n)
+{
+	struct ideal_cpu *ic;
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		ic = per_cpu_ptr(ideal, cpu);
+		ic->objs = kvmalloc_array(n, sizeof(void *), GFP_KERNEL);
+		if (!ic->objs)
+			return -ENOMEM;
+		for (ic->n = 0; ic->n < n; ic->n++) {
+			ic->objs[ic->n] = kmalloc(size, GFP_KERNEL);
+			if (!ic->objs[ic->n])
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void ideal_empty(void)
+{
+	struct ideal_cpu *ic;
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		ic = per_cpu_ptr(ideal, cpu);
+		while (ic->objs && ic->n)
+			kfree(ic->objs[--ic->n]);
+		kvfree(ic->objs);
+		ic->objs = NULL;
+	}
+}
+
+static int ctx_init(struct bench_ctx *b, int a, size_t size, unsigned int ideal_n)
+{
+	memset(b, 0, sizeof(*b));
+	b->size = size;
+	b->zero = want_init_on_alloc(GFP_KERNEL);
+	if (a == B_KMAG_CACHE)
+		b->kc = kmag_cache_create("kmag_bench", size, 0, 0, NULL);
+	if (a == B_SLUB_CACHE)
+		b->sc = kmem_cache_create("kmag_bench", size, 0, 0, NULL);
+	if ((a == B_KMAG_CACHE && !b->kc) || (a == B_SLUB_CACHE && !b->sc))
+		return -ENOMEM;
+	if (a == B_IDEAL || a == B_IDEAL_CALL)
+		return ideal_fill(size, ideal_n);
+	return 0;
+}
+
+static void ctx_exit(struct bench_ctx *b, int a)
+{
+	if (a == B_KMAG_CACHE)
+		kmag_cache_destroy(b->kc);
+	if (a == B_SLUB_CACHE)
+		kmem_cache_destroy(b->sc);
+	if (a == B_IDEAL || a == B_IDEAL_CALL)
+		ideal_empty();
+}
+
+/* Record one measurement, with kmag's hit rate over it. */
+static void record(unsigned int rep, const char *scen, const char *variant, int a,
+		   u64 milli, const struct kmag_stats *s0)
+{
+	struct kmag_stats s1;
+	long hits, misses;
+
+	if (a == B_KMAG || a == B_KMAG_CACHE) {
+		kmag_stats_read(&s1);
+		hits = s1.magazine_hits - s0->magazine_hits;
+		misses = s1.magazine_misses - s0->magazine_misses;
+		emit("%u,%s,%s,%s,%llu.%03llu,%ld.%03ld,%ld\n", rep, scen, variant,
+		     bench_alloc_name[a], milli / 1000, milli % 1000,
+		     hits + misses ? hits * 1000 / (hits + misses) / 1000 : 0,
+		     hits + misses ? hits * 1000 / (hits + misses) % 1000 : 0,
+		     s1.sys_bytes);
+	} else {
+		emit("%u,%s,%s,%s,%llu.%03llu,-1,-1\n", rep, scen, variant,
+		     bench_alloc_name[a], milli / 1000, milli % 1000);
+	}
+}
+
+static const size_t p1_sizes[] = { 8, 64, 256, 1024, 4096 };
+static const unsigned int p2_counts[] = { 1, 16, 256, 4096, 65536 };
+
+static void bench_p1(unsigned int rep)
+{
+	struct kmag_stats s0;
+	struct bench_ctx b;
+	char variant[32];
+	int i, k, a;
+	u64 ns;
+
+	for (i = 0; i < ARRAY_SIZE(p1_sizes); i++) {
+		if (quick && p1_sizes[i] != 64 && p1_sizes[i] != 256)
+			continue;
+		snprintf(variant, sizeof(variant), "size=%zu", p1_sizes[i]);
+		for (k = 0; k < B_NR; k++) {
+			a = (k + rep) % B_NR;	/* rotate who goes first */
+			if (ctx_init(&b, a, p1_sizes[i], 64))
+				goto next;
+			run_pairs_pinned(a, &b, 1000);	/* warm up */
+			kmag_stats_read(&s0);
+			ns = run_pairs_pinned(a, &b, loops);
+			record(rep, "P1", variant, a, per_op_milli(ns, loops), &s0);
+next:
+			ctx_exit(&b, a);
+			cond_resched();
+		}
+	}
+}
+
+static void bench_p2(unsigned int rep)
+{
+	unsigned int i, j, n, rounds;
+	struct kmag_stats s0;
+	struct rnd_state rnd;
+	struct bench_ctx b;
+	char variant[48];
+	void **ptrs;
+	int o, k, a;
+	u32 *perm;
+	u64 ns;
+
+	ptrs = kvmalloc_array(65536, sizeof(*ptrs), GFP_KERNEL);
+	perm = kvmalloc_array(65536, sizeof(*perm), GFP_KERNEL);
+	if (!ptrs || !perm)
+		goto out;
+	prandom_seed_state(&rnd, 1234 + rep);
+	for (i = 0; i < ARRAY_SIZE(p2_counts); i++) {
+		n = p2_counts[i];
+		if (quick && n > 4096)
+			continue;
+		rounds = max(1U, loops / n);
+		/* Fisher-Yates over 0..n-1 */
+		for (j = 0; j < n; j++)
+			perm[j] = j;
+		for (j = n - 1; j > 0; j--) {
+			u32 r = prandom_u32_state(&rnd) % (j + 1);
+
+			swap(perm[j], perm[r]);
+		}
+		for (o = ORDER_LIFO; o <= ORDER_SHUFFLED; o++) {
+			snprintf(variant, sizeof(variant), "N=%u %s", n, order_name[o]);
+			for (k = 0; k < B_NR; k++) {
+				a = (k + rep) % B_NR;
+				if (ctx_init(&b, a, 64, n))
+					goto next;
+				kmag_stats_read(&s0);
+				migrate_disable();
+				ns = run_batch(a, &b, ptrs, perm, n, rounds, o);
+				migrate_enable();
+				record(rep, "P2", variant, a,
+				       per_op_milli(ns, (unsigned long)n * rounds), &s0);
+next:
+				ctx_exit(&b, a);
+				cond_resched();
+			}
+		}
+	}
+out:
+	kvfree(ptrs);
+	kvfree(perm);
+}
+
+/* Multi-CPU runs: one pinned kthread per CPU, released together. */
+struct mc_job {
+	int kind;		/* 0: pairs, 1: batch LIFO N=256, 2: ring producer, 3: ring consumer */
+	int a;
+	struct bench_ctx *b;
+	unsigned long n;
+	u64 ns;
+	void **ptrs;		/* kind 1: 256 slots */
+	struct completion done;
+	struct mc_shared *sh;
+};
+
+#define RING 1024
+struct mc_shared {
+	struct completion go;
+	void *ring[RING];
+	unsigned long head;	/* written by the producer */
+	unsigned long tail;	/* written by the consumer */
+};
+
+/* Spin politely: a voluntary-preemption kernel needs the cond_resched(). */
+static void ring_wait(unsigned long *spins)
+{
+	cpu_relax();
+	if (!(++*spins & 1023))
+		cond_resched();
+}
+
+/*
+ * Single producer, single consumer ring. The release of head publishes the
+ * slot written before it to the consumer's acquire; the release of tail
+ * tells the producer, through its acquire, that the slot was read.
+ */
+static __always_inline void ring_produce(int a, struct mc_job *j)
+{
+	struct mc_shared *sh = j->sh;
+	unsigned long i, head = 0, spins = 0;
+
+	for (i = 0; i < j->n; i++) {
+		/* acquire: pairs with the consumer's release of tail */
+		while (head - smp_load_acquire(&sh->tail) >= RING)
+			ring_wait(&spins);
+		sh->ring[head % RING] = b_alloc(a, j->b);
+		/* release: publishes the slot to the consumer */
+		smp_store_release(&sh->head, ++head);
+	}
+}
+
+static __always_inline void ring_consume(int a, struct mc_job *j)
+{
+	struct mc_shared *sh = j->sh;
+	unsigned long tail = 0, spins = 0;
+
+	while (tail < j->n) {
+		/* acquire: pairs with the producer's release of head */
+		while (smp_load_acquire(&sh->head) == tail)
+			ring_wait(&spins);
+		b_free(a, j->b, sh->ring[tail % RING]);
+		/* release: the slot may be reused by the producer */
+		smp_store_release(&sh->tail, ++tail);
+	}
+}
+
+static int mc_thread(void *arg)
+{
+	struct mc_job *j = arg;
+	u64 t0;
+
+	wait_for_completion(&j->sh->go);
+	t0 = ktime_get_ns();
+	switch (j->kind) {
+	case 0:
+		run_pairs(j->a, j->b, j->n);
+		break;
+	case 1:
+		run_batch(j->a, j->b, j->ptrs, NULL, 256, j->n / 256, ORDER_LIFO);
+		break;
+	case 2:
+		if (j->a == B_KMAG)
+			ring_produce(B_KMAG, j);
+		else
+			ring_produce(B_SLUB, j);
+		break;
+	default:
+		if (j->a == B_KMAG)
+			ring_consume(B_KMAG, j);
+		else
+			ring_consume(B_SLUB, j);
+	}
+	j->ns = ktime_get_ns() - t0;
+	complete(&j->done);
+	return 0;
+}
+
+/* Run jobs[i] on CPU cpus[i], all at once; wall time in ns, or 0. */
+static u64 run_on_cpus(struct mc_job *jobs, const int *cpus, int nr, struct mc_shared *sh)
+{
+	struct task_struct *t;
+	u64 wall = 0;
+	int i;
+
+	init_completion(&sh->go);
+	for (i = 0; i < nr; i++) {
+		jobs[i].sh = sh;
+		init_completion(&jobs[i].done);
+		t = kthread_create_on_cpu(mc_thread, &jobs[i], cpus[i], "kmag_bench/%u");
+		if (IS_ERR(t))
+			return 0;
+		wake_up_process(t);
+	}
+	complete_all(&sh->go);
+	for (i = 0; i < nr; i++) {
+		wait_for_completion(&jobs[i].done);
+		wall = max(wall, jobs[i].ns);
+	}
+	return wall;
+}
+
+static void bench_p3(unsigned int rep, struct mc_shared *sh)
+{
+	static const int cpus[2] = { 0, 1 };
+	static const int allocs[] = { B_KMAG, B_SLUB };
+	struct mc_job jobs[2];
+	struct kmag_stats s0;
+	struct bench_ctx b;
+	int k, a;
+	u64 ns;
+
+	if (num_online_cpus() < 2 || !cpu_online(1))
+		return;
+	for (k = 0; k < ARRAY_SIZE(allocs); k++) {
+		a = allocs[(k + rep) % 2];
+		ctx_init(&b, a, 64, 0);
+		memset(jobs, 0, sizeof(jobs));
+		jobs[0] = (struct mc_job){ .kind = 2, .a = a, .b = &b, .n = loops };
+		jobs[1] = (struct mc_job){ .kind = 3, .a = a, .b = &b, .n = loops };
+		sh->head = sh->tail = 0;
+		kmag_stats_read(&s0);
+		ns = run_on_cpus(jobs, cpus, 2, sh);
+		record(rep, "P3", "size=64 cpu0->cpu1", a, per_op_milli(ns, loops), &s0);
+		ctx_exit(&b, a);
+	}
+}
+
+/* Throughput of all CPUs at once over one CPU, x1000. */
+static void bench_p4(unsigned int rep, struct mc_shared *sh)
+{
+	static const int allocs[] = { B_KMAG, B_SLUB, B_IDEAL };
+	int *cpus, nr = 0, cpu, kind, k, a, i;
+	struct mc_job *jobs;
+	struct kmag_stats s0;
+	struct bench_ctx b;
+	u64 one, all, ratio;
+	void **ptrs;
+
+	if (num_online_cpus() < 2)
+		return;
+	cpus = kcalloc(nr_cpu_ids, sizeof(*cpus), GFP_KERNEL);
+	jobs = kcalloc(nr_cpu_ids, sizeof(*jobs), GFP_KERNEL);
+	ptrs = kcalloc(nr_cpu_ids * 256, sizeof(*ptrs), GFP_KERNEL);
+	if (!cpus || !jobs || !ptrs)
+		goto out;
+	for_each_online_cpu(cpu)
+		cpus[nr++] = cpu;
+	for (kind = 0; kind < 2; kind++) {
+		for (k = 0; k < ARRAY_SIZE(allocs); k++) {
+			a = allocs[(k + rep) % ARRAY_SIZE(allocs)];
+			if (ctx_init(&b, a, 64, 256))
+				goto next;
+			kmag_stats_read(&s0);
+			for (i = 0; i < nr; i++)
+				jobs[i] = (struct mc_job){ .kind = kind, .a = a, .b = &b,
+							   .n = loops, .ptrs = ptrs + i * 256 };
+			one = run_on_cpus(jobs, cpus, 1, sh);
+			all = run_on_cpus(jobs, cpus, nr, sh);
+			ratio = all ? div64_u64(one * nr * 1000, all) : 0;
+			/* Reported in the ns_per_op column: throughput ratio. */
+			record(rep, "P4", kind ? "N=256 lifo speedup" : "size=64 pair speedup",
+			       a, ratio, &s0);
+next:
+			ctx_exit(&b, a);
+		}
+	}
+out:
+	kfree(ptrs);
+	kfree(jobs);
+	kfree(cpus);
+}
+
+static void bench_p6(unsigned int rep)
+{
+	static const size_t sizes[] = { 65536, 262144, 1 << 20 };
+	static const int allocs[] = { B_KMAG, B_SLUB };
+	struct kmag_stats s0;
+	struct bench_ctx b;
+	char variant[32];
+	unsigned long n;
+	int i, k, a;
+	u64 ns;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		/* Zeroing 1 MiB dominates: fewer ops for the larger sizes. */
+		n = max(200UL, loops / 5 / (sizes[i] >> 16));
+		if (quick)
+			n /= 10;
+		snprintf(variant, sizeof(variant), "size=%zu", sizes[i]);
+		for (k = 0; k < ARRAY_SIZE(allocs); k++) {
+			a = allocs[(k + rep) % 2];
+			ctx_init(&b, a, sizes[i], 0);
+			run_pairs_pinned(a, &b, 10);
+			kmag_stats_read(&s0);
+			ns = run_pairs_pinned(a, &b, n);
+			record(rep, "P6", variant, a, per_op_milli(ns, n), &s0);
+			ctx_exit(&b, a);
+			cond_resched();
+		}
+	}
+}
+
+static int results_show(struct seq_file *m, void *v)
+{
+	seq_write(m, out, out_len);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(results);
+
+static int __init bench_init(void)
+{
+	struct mc_shared *sh;
+	unsigned int rep;
+
+	if (quick) {
+		reps = min(reps, 3U);
+		loops = min(loops, 20000U);
+	}
+	out_size = 1 << 20;
+	out = kvzalloc(out_size, GFP_KERNEL);
+	ideal = alloc_percpu(struct ideal_cpu);
+	sh = kzalloc(sizeof(*sh), GFP_KERNEL);
+	if (!out || !ideal || !sh) {
+		kvfree(out);
+		free_percpu(ideal);
+		kfree(sh);
+		return -ENOMEM;
+	}
+	calibrate();
+	pr_info("%u reps of %u ops, init_on_alloc=%d, empty loop %llu.%03llu ns/op\n",
+		reps, loops, want_init_on_alloc(GFP_KERNEL), calib_ns_per_kop / 1000,
+		calib_ns_per_kop % 1000);
+	emit("rep,scenario,variant,allocator,ns_per_op,mag_hit_rate,sys_bytes\n");
+	for (rep = 0; rep < reps; rep++) {
+		bench_p1(rep);
+		bench_p2(rep);
+		bench_p3(rep, sh);
+		bench_p4(rep, sh);
+		bench_p6(rep);
+		pr_info("rep %u done\n", rep);
+	}
+	kfree(sh);
+	bench_dir = debugfs_create_dir("kmag_bench", NULL);
+	debugfs_create_file("results", 0444, bench_dir, NULL, &results_fops);
+	return 0;
+}
+
+static void __exit bench_exit(void)
+{
+	debugfs_remove_recursive(bench_dir);
+	free_percpu(ideal);
+	kvfree(out);
+}
+
+module_init(bench_init);
+module_exit(bench_exit);
+MODULE_IMPORT_NS(KMAG_INTERNAL);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("kmag benchmark: kmag vs SLUB vs an ideal per-CPU array");

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# usage: scripts/bench.sh [--quick]
+# `make bench`: kmag vs SLUB vs an ideal per-CPU array, in the Debian kernel
+# under QEMU (2 CPUs), booted twice: default (init_on_alloc on) and with
+# init_on_alloc=0. Every scenario runs 5 times (3 with --quick, which also
+# shortens the loops and drops some sizes: under 2 minutes). Writes
+# results/<date>/: raw.csv, summary.md (medians, ratios, goals), *.png; prints
+# the summary.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+params="reps=5"
+[ "${1:-}" = "--quick" ] && params="quick=1"
+kernel=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -n 1)
+[ -n "$kernel" ] || { echo "bench: no Debian kernel in /boot: run 'make deps'" >&2; exit 1; }
+out=$top/results/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$out"
+mods=$top/build/distro
+"$here/build-modules.sh" "$("$here/kdir.sh")" "$mods" >/dev/null
+echo "$params" >"$out/bench-params"
+
+echo "boot,rep,scenario,variant,allocator,ns_per_op,mag_hit_rate,sys_bytes" >"$out/raw.csv"
+for boot in default init_on_alloc=0; do
+	append=""
+	[ "$boot" = default ] || append=$boot
+	echo "bench: booting $(basename "$kernel") ($boot), kmag_bench $params"
+	"$here/vm-run.sh" -k "$kernel" -s "$here/guest/bench.sh" -t 1800 -a "$append" \
+		-m "$mods/kmod/kmag.ko" -m "$mods/kmod/bench/kmag_bench.ko" \
+		-f "$out/bench-params:/work/bench-params" \
+		-l "$out/console-$boot.log" -o "$out/raw-$boot.csv" >/dev/null
+	grep -E '^[0-9]+,' "$out/raw-$boot.csv" | sed "s/^/$boot,/" >>"$out/raw.csv"
+done
+python3 "$here/bench-report.py" "$out"
+echo
+echo "bench: results in $out"
