@@ -45,6 +45,19 @@ static __always_inline bool kmag_want_zero(struct kmag_cache *c, gfp_t gfp)
 	return want_init_on_alloc(gfp) && (!c->ctor || (gfp & __GFP_ZERO));
 }
 
+/* Count an object handed out, drop the magazine lock, zero it if asked. */
+static __always_inline void *kmag_alloc_done(struct kmag_cache *c,
+					     struct kmag_cpu *cc, void *p, gfp_t gfp,
+					     size_t req, unsigned long flags)
+{
+	cc->stat[KMAG_ALLOC]++;
+	cc->stat[KMAG_REQ_BYTES] += req;
+	local_unlock_irqrestore(&c->cpu->lock, flags);
+	if (kmag_want_zero(c, gfp))
+		memset(p, 0, c->obj_size);
+	return p;
+}
+
 /* The loaded magazine was empty: everything else, out of line. */
 static noinline void *kmag_alloc_slow(struct kmag_cache *c, gfp_t gfp, size_t req)
 {
@@ -60,12 +73,7 @@ static noinline void *kmag_alloc_slow(struct kmag_cache *c, gfp_t gfp, size_t re
 		local_unlock_irqrestore(&c->cpu->lock, flags);
 		return NULL;
 	}
-	cc->stat[KMAG_ALLOC]++;
-	cc->stat[KMAG_REQ_BYTES] += req;
-	local_unlock_irqrestore(&c->cpu->lock, flags);
-	if (kmag_want_zero(c, gfp))
-		memset(p, 0, c->obj_size);
-	return p;
+	return kmag_alloc_done(c, cc, p, gfp, req, flags);
 }
 
 static __always_inline void *kmag_cache_alloc_fast(struct kmag_cache *c,
@@ -84,12 +92,7 @@ static __always_inline void *kmag_cache_alloc_fast(struct kmag_cache *c,
 		return kmag_alloc_slow(c, gfp, req);
 	}
 	p = m->objs[--m->rounds];
-	cc->stat[KMAG_ALLOC]++;
-	cc->stat[KMAG_REQ_BYTES] += req;
-	local_unlock_irqrestore(&c->cpu->lock, flags);
-	if (kmag_want_zero(c, gfp))
-		memset(p, 0, c->obj_size);
-	return p;
+	return kmag_alloc_done(c, cc, p, gfp, req, flags);
 }
 
 static __always_inline void kmag_cache_free_fast(struct kmag_cache *c, void *p,

@@ -38,6 +38,17 @@ static unsigned int kmag_mag_capacity(unsigned int size)
 	return clamp_t(unsigned int, SZ_64K / size, 4, KMAG_MAG_MAX_ROUNDS);
 }
 
+/*
+ * Full magazines the depot keeps: about 512 KiB of objects (a working set
+ * of a few thousand small objects moves between CPUs without touching the
+ * spans), at least a few per CPU, at most 128.
+ */
+static unsigned int kmag_depot_max(unsigned int size, unsigned int capacity)
+{
+	return clamp_t(unsigned int, SZ_512K / (size * capacity),
+		       4 + 2 * num_possible_cpus(), 128);
+}
+
 /**
  * kmag_cache_new() - make a cache and add it to kmag_caches
  * @name: name for reports (truncated to KMAG_NAME_LEN - 1)
@@ -67,7 +78,7 @@ struct kmag_cache *kmag_cache_new(const char *name, unsigned int size,
 	c->objs_per_span = min((npages << PAGE_SHIFT) / size, KMAG_MAX_SPAN_OBJS);
 	c->divmagic = (u32)(0xffffffffU / size) + 1;
 	c->mag_capacity = kmag_mag_capacity(size);
-	c->depot_max = 4 + 2 * num_possible_cpus();
+	c->depot_max = kmag_depot_max(size, c->mag_capacity);
 	c->ctor = ctor;
 	c->class_idx = class_idx;
 	if (kmag_central_init(c))

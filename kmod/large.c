@@ -10,6 +10,15 @@
 
 #include "kmag_internal.h"
 
+/* Zero whole pages the way the page allocator does (clear_page). */
+static void kmag_clear_pages(void *p, unsigned int npages)
+{
+	unsigned int i;
+
+	for (i = 0; i < npages; i++)
+		clear_page(p + ((unsigned long)i << PAGE_SHIFT));
+}
+
 /**
  * kmag_large_alloc() - allocate a large object
  * @size: KMAG_MAX_SMALL < size <= KMAG_MAX_SIZE
@@ -30,7 +39,7 @@ void *kmag_large_alloc(size_t size, gfp_t gfp, int nid)
 		return NULL;
 	p = (void *)s->base;
 	if (want_init_on_alloc(gfp))
-		memset(p, 0, (size_t)npages << PAGE_SHIFT);
+		kmag_clear_pages(p, npages);
 	this_cpu_inc(kmag_pcpu_stat[KMAG_LARGE_ALLOC]);
 	this_cpu_add(kmag_pcpu_stat[KMAG_LARGE_BYTES], (size_t)npages << PAGE_SHIFT);
 	this_cpu_add(kmag_pcpu_stat[KMAG_REQ_BYTES], size);
@@ -56,11 +65,11 @@ void kmag_large_free(struct kmag_span *span, const void *p, unsigned long ip)
 		return;
 	}
 	if (unlikely((unsigned long)p != span->base)) {
-		kmag_report_invalid(p, "pointer inside a large object", ip);
+		kmag_report_invalid(p, "not the start of a large object", ip);
 		return;
 	}
 	if (want_init_on_free())
-		memset((void *)p, 0, bytes);
+		kmag_clear_pages((void *)p, span->npages);
 	this_cpu_inc(kmag_pcpu_stat[KMAG_LARGE_FREE]);
 	this_cpu_sub(kmag_pcpu_stat[KMAG_LARGE_BYTES], bytes);
 	kmag_heap_free(span);

@@ -12,9 +12,9 @@
  * keeps kmag_heap_keep of them for the next request.
  *
  * The map: kmag_map[pfn >> 9] points to a leaf of 512 span pointers, one per
- * page. Every page of an in-use span points to it; a free span is recorded at
- * its first and last page only (what coalescing needs); all other entries are
- * NULL. Entries change under the owning heap's lock and are read locklessly.
+ * page. Every page of a small-object span points to it, a large object's
+ * first page points to its span, a free span is recorded at its first and
+ * last page (what coalescing needs); all other entries are NULL. Entries change under the owning heap's lock and are read locklessly.
  * Leaves are allocated on demand and freed at module exit.
  */
 #include <linux/kmemleak.h>
@@ -63,13 +63,18 @@ static void kmag_map_set(unsigned long addr, struct kmag_span *span)
 		   span);
 }
 
-static void kmag_map_range(struct kmag_span *span, unsigned long first,
-			   unsigned long n, struct kmag_span *val)
+/*
+ * Map an in-use span's pages to @val: every page of a small-object span
+ * (objects lie on all of them), only the first page of a large object (the
+ * only address that may be freed; a pointer inside it finds no span and is
+ * reported like any pointer kmag did not hand out).
+ */
+static void kmag_map_inuse(struct kmag_span *span, struct kmag_span *val)
 {
-	unsigned long i;
+	unsigned long i, n = span->state == KMAG_SPAN_SMALL ? span->npages : 1;
 
 	for (i = 0; i < n; i++)
-		kmag_map_set(span->base + ((first + i) << PAGE_SHIFT), val);
+		kmag_map_set(span->base + (i << PAGE_SHIFT), val);
 }
 
 /* Ensure map leaves exist for [addr, addr + npages). No lock held. */
@@ -291,7 +296,7 @@ struct kmag_span *kmag_heap_alloc(int nid, unsigned int npages, gfp_t gfp,
 		if (s) {
 			s->state = c ? KMAG_SPAN_SMALL : KMAG_SPAN_LARGE;
 			s->cache = c;
-			kmag_map_range(s, 0, s->npages, s);
+			kmag_map_inuse(s, s);
 			h->inuse_pages += s->npages;
 			for (i = 0; i < 2; i++)
 				if (kmag_spare_put(h, spare[i]))
@@ -332,7 +337,7 @@ void kmag_heap_free(struct kmag_span *span)
 
 	spin_lock_irqsave(&h->lock, flags);
 	h->inuse_pages -= span->npages;
-	kmag_map_range(span, 0, span->npages, NULL);
+	kmag_map_inuse(span, NULL);
 	if (ch->dedicated) {
 		kmag_chunk_release(h, ch);
 		if (kmag_spare_put(h, span))
@@ -513,7 +518,7 @@ void kmag_heap_exit(void)
 				if (s->state == KMAG_SPAN_FREE)
 					kmag_free_remove(h, s);
 				else
-					kmag_map_range(s, 0, s->npages, NULL);
+					kmag_map_inuse(s, NULL);
 				kmem_cache_free(kmag_span_cache, s);
 			}
 			kmag_chunk_release(h, ch);

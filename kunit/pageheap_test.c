@@ -24,23 +24,32 @@ static int kmag_pageheap_init(struct kunit *test)
 	return 0;
 }
 
-/* Every page of an in-use span maps to it; nothing else does. */
+/*
+ * Every page of a small-object span maps to it, only the first page of a
+ * large object does; memory kmag does not own never does.
+ */
 static void kmag_pageheap_span_map(struct kunit *test)
 {
-	struct kmag_span *s = kmag_heap_alloc(NUMA_NO_NODE, 3, GFP_KERNEL, NULL);
+	struct kmag_span *s = kmag_heap_alloc(NUMA_NO_NODE, 3, GFP_KERNEL, kmag_classes[0]);
+	struct kmag_span *l = kmag_heap_alloc(NUMA_NO_NODE, 3, GFP_KERNEL, NULL);
 	unsigned long i;
 	int x;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_NOT_NULL(test, l);
 	KUNIT_EXPECT_EQ(test, s->npages, 3);
-	KUNIT_EXPECT_EQ(test, s->state, KMAG_SPAN_LARGE);
+	KUNIT_EXPECT_EQ(test, s->state, KMAG_SPAN_SMALL);
+	KUNIT_EXPECT_EQ(test, l->state, KMAG_SPAN_LARGE);
 	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(s->base, PAGE_SIZE));
 	for (i = 0; i < 3; i++) {
 		KUNIT_EXPECT_PTR_EQ(test, kmag_span_of((void *)(s->base + PG(i))), s);
 		KUNIT_EXPECT_PTR_EQ(test, kmag_span_of((void *)(s->base + PG(i) + 123)), s);
 	}
+	KUNIT_EXPECT_PTR_EQ(test, kmag_span_of((void *)(l->base + 123)), l);
+	KUNIT_EXPECT_NULL(test, kmag_span_of((void *)(l->base + PG(1))));
+	KUNIT_EXPECT_NULL(test, kmag_span_of((void *)(l->base + PG(2))));
 	kmag_heap_free(s);
-	/* Memory kmag does not own is never in the map. */
+	kmag_heap_free(l);
 	KUNIT_EXPECT_NULL(test, kmag_span_of(&x));
 	KUNIT_EXPECT_NULL(test, kmag_span_of(test));
 	KUNIT_EXPECT_NULL(test, kmag_span_of(NULL));
@@ -130,7 +139,7 @@ static void kmag_pageheap_dedicated(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	KUNIT_EXPECT_EQ(test, s->npages, npages);
 	KUNIT_EXPECT_TRUE(test, s->chunk->dedicated);
-	KUNIT_EXPECT_PTR_EQ(test, kmag_span_of((void *)(s->base + PG(npages - 1))), s);
+	KUNIT_EXPECT_PTR_EQ(test, kmag_span_of((void *)s->base), s);
 	kmag_heap_free(s);
 	kmag_heap_sizes(&sys, &inuse, &released);
 	KUNIT_EXPECT_EQ(test, sys, 0);
