@@ -330,7 +330,7 @@ static int ctx_init(struct bench_ctx *b, int a, size_t size, unsigned int ideal_
 		b->sc = kmem_cache_create("kmag_bench", size, 0, 0, NULL);
 	if ((a == B_KMAG_CACHE && !b->kc) || (a == B_SLUB_CACHE && !b->sc))
 		return -ENOMEM;
-	if (a == B_IDEAL || a == B_IDEAL_CALL)
+	if (a == B_IDEAL)	/* ideal_call uses the same arrays */
 		return ideal_fill(size, ideal_n);
 	return 0;
 }
@@ -341,8 +341,30 @@ static void ctx_exit(struct bench_ctx *b, int a)
 		kmag_cache_destroy(b->kc);
 	if (a == B_SLUB_CACHE)
 		kmem_cache_destroy(b->sc);
-	if (a == B_IDEAL || a == B_IDEAL_CALL)
+	if (a == B_IDEAL)
 		ideal_empty();
+}
+
+/* Contexts for every allocator in @mask at once. */
+static int ctxs_init(struct bench_ctx *b, unsigned int mask, size_t size,
+		     unsigned int ideal_n)
+{
+	int a, ret = 0;
+
+	memset(b, 0, B_NR * sizeof(*b));
+	for (a = 0; a < B_NR && !ret; a++)
+		if (mask & BIT(a))
+			ret = ctx_init(&b[a], a, size, ideal_n);
+	return ret;
+}
+
+static void ctxs_exit(struct bench_ctx *b, unsigned int mask)
+{
+	int a;
+
+	for (a = 0; a < B_NR; a++)
+		if (mask & BIT(a))
+			ctx_exit(&b[a], a);
 }
 
 /* Record one measurement, with kmag's hit rate over it. */
@@ -370,44 +392,58 @@ static void record(unsigned int rep, const char *scen, const char *variant, int 
 static const size_t p1_sizes[] = { 8, 64, 256, 1024, 4096 };
 static const unsigned int p2_counts[] = { 1, 16, 256, 4096, 65536 };
 
+/*
+ * The machine is shared and emulated: rather than one long loop per
+ * allocator, the loop is cut into CHUNKS pieces and the allocators take
+ * turns, so that a slow stretch of the host hits all of them alike.
+ */
+#define CHUNKS 10
+#define ALL_SMALL (BIT(B_NR) - 1)
+
 static void bench_p1(unsigned int rep)
 {
+	struct bench_ctx b[B_NR] = {};
+	unsigned long n = loops / CHUNKS;
 	struct kmag_stats s0;
-	struct bench_ctx b;
+	u64 ns[B_NR] = {};
 	char variant[32];
-	int i, k, a;
-	u64 ns;
+	int i, k, a, ch;
 
 	for (i = 0; i < ARRAY_SIZE(p1_sizes); i++) {
 		if (quick && p1_sizes[i] != 64 && p1_sizes[i] != 256)
 			continue;
 		snprintf(variant, sizeof(variant), "size=%zu", p1_sizes[i]);
-		for (k = 0; k < B_NR; k++) {
-			a = (k + rep) % B_NR;	/* rotate who goes first */
-			if (ctx_init(&b, a, p1_sizes[i], 64))
-				goto next;
-			run_pairs_pinned(a, &b, 1000);	/* warm up */
-			kmag_stats_read(&s0);
-			ns = run_pairs_pinned(a, &b, loops);
-			record(rep, "P1", variant, a, per_op_milli(ns, loops), &s0);
-next:
-			ctx_exit(&b, a);
+		if (ctxs_init(b, ALL_SMALL, p1_sizes[i], 64))
+			goto next;
+		memset(ns, 0, sizeof(ns));
+		for (a = 0; a < B_NR; a++)
+			run_pairs_pinned(a, &b[a], 1000);	/* warm up */
+		kmag_stats_read(&s0);
+		for (ch = 0; ch < CHUNKS; ch++) {
+			for (k = 0; k < B_NR; k++) {
+				a = (k + ch + rep) % B_NR;
+				ns[a] += run_pairs_pinned(a, &b[a], n);
+			}
 			cond_resched();
 		}
+		for (a = 0; a < B_NR; a++)
+			record(rep, "P1", variant, a, per_op_milli(ns[a], n * CHUNKS), &s0);
+next:
+		ctxs_exit(b, ALL_SMALL);
 	}
 }
 
 static void bench_p2(unsigned int rep)
 {
-	unsigned int i, j, n, rounds;
+	unsigned int i, j, n, rounds, chunks;
+	struct bench_ctx b[B_NR] = {};
 	struct kmag_stats s0;
 	struct rnd_state rnd;
-	struct bench_ctx b;
 	char variant[48];
+	u64 ns[B_NR];
+	int o, k, a, ch;
 	void **ptrs;
-	int o, k, a;
 	u32 *perm;
-	u64 ns;
 
 	ptrs = kvmalloc_array(65536, sizeof(*ptrs), GFP_KERNEL);
 	perm = kvmalloc_array(65536, sizeof(*perm), GFP_KERNEL);
@@ -419,6 +455,8 @@ static void bench_p2(unsigned int rep)
 		if (quick && n > 4096)
 			continue;
 		rounds = max(1U, loops / n);
+		chunks = min_t(unsigned int, rounds, CHUNKS);
+		rounds /= chunks;
 		/* Fisher-Yates over 0..n-1 */
 		for (j = 0; j < n; j++)
 			perm[j] = j;
@@ -427,23 +465,28 @@ static void bench_p2(unsigned int rep)
 
 			swap(perm[j], perm[r]);
 		}
+		if (ctxs_init(b, ALL_SMALL, 64, n))
+			goto next;
 		for (o = ORDER_LIFO; o <= ORDER_SHUFFLED; o++) {
 			snprintf(variant, sizeof(variant), "N=%u %s", n, order_name[o]);
-			for (k = 0; k < B_NR; k++) {
-				a = (k + rep) % B_NR;
-				if (ctx_init(&b, a, 64, n))
-					goto next;
-				kmag_stats_read(&s0);
-				migrate_disable();
-				ns = run_batch(a, &b, ptrs, perm, n, rounds, o);
-				migrate_enable();
-				record(rep, "P2", variant, a,
-				       per_op_milli(ns, (unsigned long)n * rounds), &s0);
-next:
-				ctx_exit(&b, a);
+			memset(ns, 0, sizeof(ns));
+			kmag_stats_read(&s0);
+			for (ch = 0; ch < chunks; ch++) {
+				for (k = 0; k < B_NR; k++) {
+					a = (k + ch + rep) % B_NR;
+					migrate_disable();
+					ns[a] += run_batch(a, &b[a], ptrs, perm, n, rounds, o);
+					migrate_enable();
+				}
 				cond_resched();
 			}
+			for (a = 0; a < B_NR; a++)
+				record(rep, "P2", variant, a,
+				       per_op_milli(ns[a], (unsigned long)n * rounds * chunks),
+				       &s0);
 		}
+next:
+		ctxs_exit(b, ALL_SMALL);
 	}
 out:
 	kvfree(ptrs);
@@ -571,38 +614,49 @@ static u64 run_on_cpus(struct mc_job *jobs, const int *cpus, int nr, struct mc_s
 static void bench_p3(unsigned int rep, struct mc_shared *sh)
 {
 	static const int cpus[2] = { 0, 1 };
-	static const int allocs[] = { B_KMAG, B_SLUB };
+	const unsigned int mask = BIT(B_KMAG) | BIT(B_SLUB);
+	unsigned long n = loops / (CHUNKS / 2);
+	struct bench_ctx b[B_NR] = {};
 	struct mc_job jobs[2];
 	struct kmag_stats s0;
-	struct bench_ctx b;
-	int k, a;
-	u64 ns;
+	u64 ns[B_NR] = {};
+	int k, a, ch;
 
-	if (num_online_cpus() < 2 || !cpu_online(1))
-		return;
-	for (k = 0; k < ARRAY_SIZE(allocs); k++) {
-		a = allocs[(k + rep) % 2];
-		ctx_init(&b, a, 64, 0);
-		memset(jobs, 0, sizeof(jobs));
-		jobs[0] = (struct mc_job){ .kind = 2, .a = a, .b = &b, .n = loops };
-		jobs[1] = (struct mc_job){ .kind = 3, .a = a, .b = &b, .n = loops };
-		sh->head = sh->tail = 0;
-		kmag_stats_read(&s0);
-		ns = run_on_cpus(jobs, cpus, 2, sh);
-		record(rep, "P3", "size=64 cpu0->cpu1", a, per_op_milli(ns, loops), &s0);
-		ctx_exit(&b, a);
+	if (num_online_cpus() < 2 || !cpu_online(1) || ctxs_init(b, mask, 64, 0))
+		goto out;
+	kmag_stats_read(&s0);
+	for (ch = 0; ch < CHUNKS / 2; ch++) {
+		for (k = 0; k < 2; k++) {
+			a = (k + ch + rep) % 2 ? B_SLUB : B_KMAG;
+			jobs[0] = (struct mc_job){ .kind = 2, .a = a, .b = &b[a], .n = n };
+			jobs[1] = (struct mc_job){ .kind = 3, .a = a, .b = &b[a], .n = n };
+			sh->head = 0;
+			sh->tail = 0;
+			ns[a] += run_on_cpus(jobs, cpus, 2, sh);
+		}
 	}
+	record(rep, "P3", "size=64 cpu0->cpu1", B_KMAG,
+	       per_op_milli(ns[B_KMAG], n * (CHUNKS / 2)), &s0);
+	record(rep, "P3", "size=64 cpu0->cpu1", B_SLUB,
+	       per_op_milli(ns[B_SLUB], n * (CHUNKS / 2)), &s0);
+out:
+	ctxs_exit(b, mask);
 }
 
-/* Throughput of all CPUs at once over one CPU, x1000. */
+/*
+ * Throughput of all CPUs at once over one CPU, x1000. One-CPU and all-CPU
+ * runs alternate, and every allocator takes its turn in each round.
+ */
 static void bench_p4(unsigned int rep, struct mc_shared *sh)
 {
 	static const int allocs[] = { B_KMAG, B_SLUB, B_IDEAL };
-	int *cpus, nr = 0, cpu, kind, k, a, i;
+	const unsigned int mask = BIT(B_KMAG) | BIT(B_SLUB) | BIT(B_IDEAL);
+	int *cpus, nr = 0, cpu, kind, k, a, i, ch;
+	u64 one[B_NR], all[B_NR];
+	struct bench_ctx b[B_NR] = {};
 	struct mc_job *jobs;
 	struct kmag_stats s0;
-	struct bench_ctx b;
-	u64 one, all, ratio;
+	unsigned long n = loops / (CHUNKS / 2);
 	void **ptrs;
 
 	if (num_online_cpus() < 2)
@@ -610,30 +664,33 @@ static void bench_p4(unsigned int rep, struct mc_shared *sh)
 	cpus = kcalloc(nr_cpu_ids, sizeof(*cpus), GFP_KERNEL);
 	jobs = kcalloc(nr_cpu_ids, sizeof(*jobs), GFP_KERNEL);
 	ptrs = kcalloc(nr_cpu_ids * 256, sizeof(*ptrs), GFP_KERNEL);
-	if (!cpus || !jobs || !ptrs)
+	if (!cpus || !jobs || !ptrs || ctxs_init(b, mask, 64, 256))
 		goto out;
 	for_each_online_cpu(cpu)
 		cpus[nr++] = cpu;
 	for (kind = 0; kind < 2; kind++) {
+		memset(one, 0, sizeof(one));
+		memset(all, 0, sizeof(all));
+		kmag_stats_read(&s0);
+		for (ch = 0; ch < CHUNKS / 2; ch++) {
+			for (k = 0; k < ARRAY_SIZE(allocs); k++) {
+				a = allocs[(k + ch + rep) % ARRAY_SIZE(allocs)];
+				for (i = 0; i < nr; i++)
+					jobs[i] = (struct mc_job){ .kind = kind, .a = a,
+						.b = &b[a], .n = n, .ptrs = ptrs + i * 256 };
+				one[a] += run_on_cpus(jobs, cpus, 1, sh);
+				all[a] += run_on_cpus(jobs, cpus, nr, sh);
+			}
+		}
+		/* Reported in the ns_per_op column: the throughput ratio. */
 		for (k = 0; k < ARRAY_SIZE(allocs); k++) {
-			a = allocs[(k + rep) % ARRAY_SIZE(allocs)];
-			if (ctx_init(&b, a, 64, 256))
-				goto next;
-			kmag_stats_read(&s0);
-			for (i = 0; i < nr; i++)
-				jobs[i] = (struct mc_job){ .kind = kind, .a = a, .b = &b,
-							   .n = loops, .ptrs = ptrs + i * 256 };
-			one = run_on_cpus(jobs, cpus, 1, sh);
-			all = run_on_cpus(jobs, cpus, nr, sh);
-			ratio = all ? div64_u64(one * nr * 1000, all) : 0;
-			/* Reported in the ns_per_op column: throughput ratio. */
+			a = allocs[k];
 			record(rep, "P4", kind ? "N=256 lifo speedup" : "size=64 pair speedup",
-			       a, ratio, &s0);
-next:
-			ctx_exit(&b, a);
+			       a, all[a] ? div64_u64(one[a] * nr * 1000, all[a]) : 0, &s0);
 		}
 	}
 out:
+	ctxs_exit(b, mask);
 	kfree(ptrs);
 	kfree(jobs);
 	kfree(cpus);
@@ -642,30 +699,37 @@ out:
 static void bench_p6(unsigned int rep)
 {
 	static const size_t sizes[] = { 65536, 262144, 1 << 20 };
-	static const int allocs[] = { B_KMAG, B_SLUB };
+	const unsigned int mask = BIT(B_KMAG) | BIT(B_SLUB);
+	struct bench_ctx b[B_NR] = {};
 	struct kmag_stats s0;
-	struct bench_ctx b;
 	char variant[32];
+	u64 ns[B_NR];
 	unsigned long n;
-	int i, k, a;
-	u64 ns;
+	int i, k, a, ch;
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		/* Zeroing 1 MiB dominates: fewer ops for the larger sizes. */
-		n = max(200UL, loops / 5 / (sizes[i] >> 16));
+		n = max(20UL, loops / 5 / (sizes[i] >> 16) / CHUNKS);
 		if (quick)
-			n /= 10;
+			n = max(4UL, n / 10);
 		snprintf(variant, sizeof(variant), "size=%zu", sizes[i]);
-		for (k = 0; k < ARRAY_SIZE(allocs); k++) {
-			a = allocs[(k + rep) % 2];
-			ctx_init(&b, a, sizes[i], 0);
-			run_pairs_pinned(a, &b, 10);
-			kmag_stats_read(&s0);
-			ns = run_pairs_pinned(a, &b, n);
-			record(rep, "P6", variant, a, per_op_milli(ns, n), &s0);
-			ctx_exit(&b, a);
+		if (ctxs_init(b, mask, sizes[i], 0))
+			goto next;
+		memset(ns, 0, sizeof(ns));
+		run_pairs_pinned(B_KMAG, &b[B_KMAG], 10);
+		run_pairs_pinned(B_SLUB, &b[B_SLUB], 10);
+		kmag_stats_read(&s0);
+		for (ch = 0; ch < CHUNKS; ch++) {
+			for (k = 0; k < 2; k++) {
+				a = (k + ch + rep) % 2 ? B_SLUB : B_KMAG;
+				ns[a] += run_pairs_pinned(a, &b[a], n);
+			}
 			cond_resched();
 		}
+		record(rep, "P6", variant, B_KMAG, per_op_milli(ns[B_KMAG], n * CHUNKS), &s0);
+		record(rep, "P6", variant, B_SLUB, per_op_milli(ns[B_SLUB], n * CHUNKS), &s0);
+next:
+		ctxs_exit(b, mask);
 	}
 }
 
