@@ -182,8 +182,8 @@ struct kmag_mag {
 	void *objs[];
 };
 
-/* Magazines of 1 KiB: header plus this many rounds. */
-#define KMAG_MAG_MAX_ROUNDS ((1024 - sizeof(struct kmag_mag)) / sizeof(void *))
+/* Magazines of at most 2 KiB: header plus this many rounds. */
+#define KMAG_MAG_MAX_ROUNDS ((2048 - sizeof(struct kmag_mag)) / sizeof(void *))
 
 struct kmag_cpu {
 	local_lock_t lock;
