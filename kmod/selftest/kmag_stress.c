@@ -25,7 +25,7 @@
 
 KSTM_MODULE_GLOBALS();
 
-static unsigned int ops_per_cpu = 500000;
+static unsigned int ops_per_cpu = 1000000;
 module_param(ops_per_cpu, uint, 0444);
 MODULE_PARM_DESC(ops_per_cpu, "operations each CPU's thread performs");
 
