@@ -21,6 +21,8 @@ mkdir -p "$out"
 		cmp -s "$top/$f" "$out/$f" || cp "$top/$f" "$out/$f"
 	done
 log=$out/build.log
+# Relinking is cheap; a stale .ko (a module no longer built) must not linger.
+find "$out" -name '*.ko' -delete
 if ! make -C "$kdir" M="$out" KSELFTEST_DIR="$ksrc/tools/testing/selftests" \
 	-j"$(nproc)" modules >"$log" 2>&1; then
 	echo "build-modules: build against $kdir failed:" >&2

@@ -95,10 +95,13 @@ step_kunit() {
 }
 
 step_selftest() {	# step_selftest NAME BZIMAGE MODDIR
-	local vmrc=0 ok nok sk
+	local vmrc=0 ok nok sk m mods=()
 	echo "selftest: booting the $1 kernel, 2 CPUs"
-	"$here/vm-run.sh" -k "$2" -s "$here/guest/selftests.sh" \
-		-m "$3/kmod/kmag.ko" -m "$3/kmod/selftest/kmag_stress.ko" \
+	# kmag_faults.ko exists only where the kernel has fault injection.
+	for m in "$3"/kmod/kmag.ko "$3"/kmod/selftest/*.ko; do
+		mods+=(-m "$m")
+	done
+	"$here/vm-run.sh" -k "$2" -s "$here/guest/selftests.sh" "${mods[@]}" \
 		-f "$ksrc/tools/testing/selftests/kselftest:/selftests/kselftest" \
 		-f "$here/selftests/kmag:/selftests/kmag" -t 900 \
 		-l "$out/selftest-$1-console.log" -o "$out/selftest-$1.tap" >/dev/null || vmrc=$?
