@@ -39,7 +39,7 @@ checkpatch:
 
 help:
 	@echo "kmag targets:"
-	@echo "  make             build kmag.ko, the example, selftest (and KUnit) modules against KDIR"
+	@echo "  make             build kmag.ko and the example, selftest, bench (and KUnit) modules against KDIR"
 	@echo "  make deps        install the Debian packages kmag needs (apt-get; quiet when present)"
 	@echo "  make run         boot the Debian kernel in QEMU, load kmag and the example client, show stats"
 	@echo "  make check       all tests: KUnit (debug kernel), selftests (distro + debug), warning-free build"
