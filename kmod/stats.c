@@ -23,6 +23,7 @@ DEFINE_PER_CPU(unsigned long [KMAG_NR_STATS], kmag_pcpu_stat);
 
 static struct dentry *kmag_debugfs_dir;
 
+/* Per-CPU counters (a cache's or the global ones), summed. */
 static void kmag_cpu_sum(unsigned long __percpu *stat, long sum[KMAG_NR_STATS])
 {
 	int cpu, i;
@@ -43,12 +44,8 @@ static void kmag_cpu_sum(unsigned long __percpu *stat, long sum[KMAG_NR_STATS])
 void kmag_cache_stats(struct kmag_cache *c, struct kmag_class_stats *cs)
 {
 	long sum[KMAG_NR_STATS];
-	int cpu, i;
 
-	memset(sum, 0, sizeof(sum));
-	for_each_possible_cpu(cpu)
-		for (i = 0; i < KMAG_NR_STATS; i++)
-			sum[i] += READ_ONCE(per_cpu_ptr(c->cpu, cpu)->stat[i]);
+	kmag_cpu_sum(&c->cpu->stat[0], sum);
 	cs->mallocs = sum[KMAG_ALLOC];
 	cs->frees = sum[KMAG_FREE];
 	cs->live_objects = cs->mallocs - cs->frees;
@@ -68,15 +65,11 @@ void kmag_stats_read(struct kmag_stats *st)
 	unsigned long sys, inuse, released;
 	long sum[KMAG_NR_STATS], small_ops;
 	struct kmag_cache *c;
-	int cpu, i;
 
 	memset(st, 0, sizeof(*st));
 	mutex_lock(&kmag_caches_mutex);
 	list_for_each_entry(c, &kmag_caches, list) {
-		memset(sum, 0, sizeof(sum));
-		for_each_possible_cpu(cpu)
-			for (i = 0; i < KMAG_NR_STATS; i++)
-				sum[i] += READ_ONCE(per_cpu_ptr(c->cpu, cpu)->stat[i]);
+		kmag_cpu_sum(&c->cpu->stat[0], sum);
 		st->mallocs += sum[KMAG_ALLOC];
 		st->frees += sum[KMAG_FREE];
 		st->alloc_bytes += (sum[KMAG_ALLOC] - sum[KMAG_FREE]) * c->size;
@@ -127,12 +120,9 @@ void kmag_stats_retire(struct kmag_cache *c)
 		KMAG_ALLOC, KMAG_FREE, KMAG_REQ_BYTES, KMAG_MAG_MISS, KMAG_ALLOC_FAIL,
 	};
 	long sum[KMAG_NR_STATS];
-	int cpu, i;
+	int i;
 
-	memset(sum, 0, sizeof(sum));
-	for_each_possible_cpu(cpu)
-		for (i = 0; i < ARRAY_SIZE(keep); i++)
-			sum[keep[i]] += READ_ONCE(per_cpu_ptr(c->cpu, cpu)->stat[keep[i]]);
+	kmag_cpu_sum(&c->cpu->stat[0], sum);
 	for (i = 0; i < ARRAY_SIZE(keep); i++)
 		this_cpu_add(kmag_pcpu_stat[keep[i]], sum[keep[i]]);
 }
