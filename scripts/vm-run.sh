@@ -7,7 +7,8 @@
 # holds the modules (-m, installed for modprobe), extra files (-f, copied to
 # DEST inside the guest) and SCRIPT (run with sh as /work/test.sh, in /work).
 # The script's output comes out through a second serial port and is printed
-# here (and saved to OUTPUT if given); the kernel console goes to CONSOLE_LOG.
+# here (and saved to OUTPUT if given); the kernel console goes to CONSOLE_LOG
+# (default: build/vm/console.log in the source tree).
 #
 # Exit status: the script's, unless the kernel log shows a splat (BUG,
 # WARNING, Oops, KASAN, lockdep, sleeping in atomic context, kmemleak leak,
@@ -47,7 +48,7 @@ command -v qemu-system-x86_64 >/dev/null || { echo "vm-run: qemu missing: run 'm
 
 work=$(mktemp -d /tmp/kmag-vm.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-log=${log:-$work/console.log}
+log=${log:-$(dirname "$here")/build/vm/console.log}
 mkdir -p "$(dirname "$log")"
 root=$work/root
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,work,modules,lib/modules}
