@@ -214,54 +214,41 @@ void *kmag_calloc(size_t n, size_t size, gfp_t gfp)
 EXPORT_SYMBOL_GPL(kmag_calloc);
 
 /*
- * Look @p up. Return: its cache (small object) or NULL with *@span set
- * (large object); on a pointer kmag did not hand out, report it and return
- * ERR_PTR(-EINVAL).
+ * Look @p up. A span in KMAG_SPAN_SMALL state is returned only if @p is the
+ * start of one of its objects; any other span (large or free) is returned
+ * for the caller to judge. Return: the span, or NULL when @p is not kmag's
+ * (reported).
  */
-static __always_inline struct kmag_cache *kmag_lookup(const void *p,
-						      struct kmag_span **span,
-						      unsigned long ip)
+static __always_inline struct kmag_span *kmag_lookup(const void *p,
+						     unsigned long ip)
 {
 	struct kmag_span *s = kmag_span_of(p);
-	struct kmag_cache *c;
 
-	*span = s;
 	if (unlikely(!s)) {
 		kmag_report_invalid(p, "not allocated by kmag", ip);
-		return ERR_PTR(-EINVAL);
-	}
-	if (unlikely(READ_ONCE(s->state) != KMAG_SPAN_SMALL))
 		return NULL;
-	c = s->cache;
-	if (unlikely(kmag_obj_index(c, s, p) < 0)) {
-		kmag_report_invalid(p, "not the start of an object", ip);
-		return ERR_PTR(-EINVAL);
 	}
-	return c;
+	if (likely(s->state == KMAG_SPAN_SMALL) &&
+	    unlikely(kmag_obj_index(s->cache, s, p) < 0)) {
+		kmag_report_invalid(p, "not the start of an object", ip);
+		return NULL;
+	}
+	return s;
 }
 
 static __always_inline void __kmag_free(const void *p, unsigned long ip)
 {
 	struct kmag_span *span;
-	struct kmag_cache *c;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
-	span = kmag_span_of(p);
-	if (unlikely(!span)) {
-		kmag_report_invalid(p, "not allocated by kmag", ip);
+	span = kmag_lookup(p, ip);
+	if (unlikely(!span))
 		return;
-	}
-	if (unlikely(READ_ONCE(span->state) != KMAG_SPAN_SMALL)) {
+	if (likely(span->state == KMAG_SPAN_SMALL))
+		kmag_cache_free_fast(span->cache, (void *)p, ip);
+	else
 		kmag_large_free(span, p, ip);
-		return;
-	}
-	c = span->cache;
-	if (unlikely(kmag_obj_index(c, span, p) < 0)) {
-		kmag_report_invalid(p, "not the start of an object", ip);
-		return;
-	}
-	kmag_cache_free_fast(c, (void *)p, ip);
 }
 
 void kmag_free(const void *p)
@@ -273,16 +260,15 @@ EXPORT_SYMBOL_GPL(kmag_free);
 static size_t __kmag_size(const void *p, unsigned long ip)
 {
 	struct kmag_span *span;
-	struct kmag_cache *c;
 
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
-	c = kmag_lookup(p, &span, ip);
-	if (IS_ERR(c))
+	span = kmag_lookup(p, ip);
+	if (!span)
 		return 0;
-	if (c)
-		return c->obj_size;
-	if (READ_ONCE(span->state) != KMAG_SPAN_LARGE ||
+	if (span->state == KMAG_SPAN_SMALL)
+		return span->cache->obj_size;
+	if (span->state != KMAG_SPAN_LARGE ||
 	    (unsigned long)p != span->base) {
 		kmag_report_invalid(p, "not a live large object", ip);
 		return 0;
@@ -395,14 +381,13 @@ EXPORT_SYMBOL_GPL(kmag_cache_alloc);
 void kmag_cache_free(struct kmag_cache *c, void *p)
 {
 	struct kmag_span *span;
-	struct kmag_cache *owner;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
-	owner = kmag_lookup(p, &span, _RET_IP_);
-	if (IS_ERR(owner))
+	span = kmag_lookup(p, _RET_IP_);
+	if (unlikely(!span))
 		return;
-	if (unlikely(owner != c)) {
+	if (unlikely(span->state != KMAG_SPAN_SMALL || span->cache != c)) {
 		kmag_report_invalid(p, "object of another cache", _RET_IP_);
 		return;
 	}

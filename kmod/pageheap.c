@@ -14,7 +14,8 @@
  * The map: kmag_map[pfn >> 9] points to a leaf of 512 span pointers, one per
  * page. Every page of a small-object span points to it, a large object's
  * first page points to its span, a free span is recorded at its first and
- * last page (what coalescing needs); all other entries are NULL. Entries change under the owning heap's lock and are read locklessly.
+ * last page (what coalescing needs); all other entries are NULL. Entries
+ * change under the owning heap's lock and are read locklessly.
  * Leaves are allocated on demand and freed at module exit.
  */
 #include <linux/kmemleak.h>
