@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 params="reps=5"
 [ "${1:-}" = "--quick" ] && params="quick=1"
-kernel=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -n 1)
+kernel=$("$here/kdir.sh" --image)
 [ -n "$kernel" ] || { echo "bench: no Debian kernel in /boot: run 'make deps'" >&2; exit 1; }
 out=$top/results/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"

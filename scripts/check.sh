@@ -30,7 +30,7 @@ result() {	# result PASS|FAIL|SKIP "what"
 }
 
 ksrc=$("$here/kernel-source.sh")
-distro_kernel=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -n 1)
+distro_kernel=$("$here/kdir.sh" --image)
 distro_kdir=$("$here/kdir.sh")
 debug_kdir=""
 

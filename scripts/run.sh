@@ -7,7 +7,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
-kernel=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -n 1)
+kernel=$("$here/kdir.sh" --image)
 [ -n "$kernel" ] || { echo "run: no Debian kernel in /boot: run 'make deps'" >&2; exit 1; }
 kdir=$("$here/kdir.sh")
 mods=$top/build/distro
