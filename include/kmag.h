@@ -8,8 +8,9 @@
  * the kernel's kfree() does not detect the former).
  *
  * Semantics follow kmalloc()/kmem_cache_*() where they exist: size 0 gives
- * ZERO_SIZE_PTR, objects are at least 8-byte aligned, power-of-two sizes up
- * to PAGE_SIZE are naturally aligned (page aligned above), __GFP_ZERO and the
+ * ZERO_SIZE_PTR, objects are at least 8-byte aligned, every power-of-two size
+ * up to KMAG_MAX_ALLOC is naturally aligned (large objects are page aligned),
+ * __GFP_ZERO and the
  * init_on_alloc / init_on_free boot policies are honoured, and GFP_ATOMIC /
  * GFP_NOWAIT never sleep, in any context including hard IRQ.
  * GFP_DMA / GFP_DMA32 are not supported (NULL is returned).
@@ -35,8 +36,8 @@ struct kmag_cache;
  * ones are whole pages from kmag's page heap.
  *
  * Context: any context; may sleep only if @gfp allows blocking.
- * Return: the object (8-byte aligned; power-of-two sizes naturally aligned
- * up to PAGE_SIZE, page aligned above), ZERO_SIZE_PTR, or NULL on failure.
+ * Return: the object (8-byte aligned; aligned to @size if @size is a power
+ * of two; page aligned above 32 KiB), ZERO_SIZE_PTR, or NULL on failure.
  */
 void *kmag_alloc(size_t size, gfp_t gfp);
 
@@ -44,12 +45,18 @@ void *kmag_alloc(size_t size, gfp_t gfp);
  * kmag_alloc_node() - allocate memory on a NUMA node, like kmalloc_node()
  * @size: as for kmag_alloc()
  * @gfp: as for kmag_alloc()
- * @node: an online node, or NUMA_NO_NODE (then same as kmag_alloc())
+ * @node: a node id, or NUMA_NO_NODE (then same as kmag_alloc())
  *
- * An explicit node bypasses the per-CPU magazines (slower path).
+ * The memory comes from @node when it has some. As with kmalloc_node(),
+ * that is a preference unless @gfp has __GFP_THISNODE: a node that is out of
+ * memory, memoryless or offline gives memory of another node. The per-CPU
+ * magazines serve the request when the object on top lies on @node (the
+ * kmalloc_node(..., cpu_to_node(cpu)) pattern); otherwise it takes a slower
+ * path through the central lists.
  *
  * Context: any context; may sleep only if @gfp allows blocking.
- * Return: the object, ZERO_SIZE_PTR, or NULL (also for an invalid @node).
+ * Return: the object, ZERO_SIZE_PTR, or NULL (also for a node id that
+ * cannot exist: negative other than NUMA_NO_NODE, or >= nr_node_ids).
  */
 void *kmag_alloc_node(size_t size, gfp_t gfp, int node);
 
@@ -108,7 +115,12 @@ void *kmag_realloc(const void *p, size_t new_size, gfp_t gfp);
  *
  * A pointer kmag did not hand out (kmalloc memory, stack, vmalloc, inside
  * an object) is reported (rate-limited), counted in invalid_frees and
- * ignored; freeing the object just freed is counted in double_frees.
+ * ignored. A free of an object that is already free is reported, counted
+ * in double_frees and ignored, whatever happened in between and on
+ * whichever CPU: kmag keeps an allocated bit per object, and of two frees
+ * racing on two CPUs exactly one wins. (A double free of a large object
+ * whose pages kmag already gave back to the page allocator is counted as an
+ * invalid free: kmag cannot tell them from pages it never had.)
  *
  * Context: any context, including hard IRQ. Never sleeps.
  */
@@ -128,8 +140,8 @@ void kmag_free_sensitive(const void *p);
  *
  * Context: any context.
  * Return: bytes the caller may use (the class size, the object size of a
- * named cache, or whole pages for large objects); 0 for NULL,
- * ZERO_SIZE_PTR or a pointer kmag did not hand out (reported).
+ * named cache, or PAGE_ALIGN() of the request for large objects); 0 for
+ * NULL, ZERO_SIZE_PTR or a pointer kmag did not hand out (reported).
  */
 size_t kmag_size(const void *p);
 
@@ -169,7 +181,8 @@ void *kmag_cache_alloc(struct kmag_cache *c, gfp_t gfp);
  * @p: the object; NULL is ignored
  *
  * An object of another cache, or a pointer kmag did not hand out, is
- * reported, counted in invalid_frees and ignored.
+ * reported, counted in invalid_frees and ignored; a double free is
+ * reported, counted in double_frees and ignored, as for kmag_free().
  *
  * Context: any context, including hard IRQ. Never sleeps.
  */
@@ -204,7 +217,8 @@ void kmag_cache_free_bulk(struct kmag_cache *c, size_t n, void **p);
  * Every object should have been freed. If some are still live, their number
  * and the cache name are reported, the cache keeps the memory those objects
  * use (they can still be freed; allocations from it fail), and the call
- * returns. Size-class caches cannot be destroyed.
+ * returns; the free of the last of them frees the cache. Size-class caches
+ * cannot be destroyed.
  *
  * Context: process context; may sleep.
  */

@@ -3,12 +3,15 @@
  * The exported API (include/kmag.h) and its fast paths.
  *
  * Fast path, alloc: size -> class by one table lookup, IRQs off on this CPU
- * (local_lock_irqsave), pop the loaded magazine, count, IRQs back. Only if
- * the loaded magazine is empty does kmag_alloc_refill() (magazine.c) run.
- * Fast path, free: pointer -> span by two map loads, object-start check by a
- * multiply, IRQs off, push on the loaded magazine, count, IRQs back; only a
- * full magazine goes to kmag_free_slow(). Zeroing (init_on_alloc, __GFP_ZERO,
- * init_on_free) is done with IRQs on.
+ * (the magazine lock), pop the loaded magazine, count, IRQs back, set the
+ * object's in-use bit (span from page->private). Only if the loaded
+ * magazine is empty does kmag_alloc_refill() (magazine.c) run.
+ * Fast path, free: IRQs off, pointer -> span through the map, object-start
+ * check by a multiply, the object's in-use bit cleared atomically (a double
+ * free, in any order and from any CPU, finds it clear), push on the loaded
+ * magazine, count, IRQs back; only a full magazine goes to kmag_free_slow().
+ * Large objects and bad frees go to kmag_free_other(). Zeroing (init_on_alloc,
+ * __GFP_ZERO, init_on_free) is done with IRQs on.
  */
 #include <linux/module.h>
 #include <linux/overflow.h>
@@ -18,25 +21,27 @@
 #include "kmag_internal.h"
 #include "sizeclasses.h"
 
-static bool kmag_bad_request(size_t size, gfp_t gfp, int node)
+/*
+ * Requests kmag refuses: too large, DMA zones, a node that cannot exist.
+ * Reported (unless __GFP_NOWARN), counted, NULL returned.
+ */
+static noinline bool kmag_bad_request(size_t size, gfp_t gfp, int node)
 {
-	if (unlikely(size > KMAG_MAX_SIZE)) {
-		if (!(gfp & __GFP_NOWARN))
-			pr_warn_ratelimited("kmag: %zu bytes requested, above the %lu limit\n",
-					    size, KMAG_MAX_SIZE);
-		return true;
-	}
-	if (unlikely(gfp & (__GFP_DMA | __GFP_DMA32))) {
-		pr_err_ratelimited("kmag: GFP_DMA/GFP_DMA32 are not supported (gfp %#x)\n",
-				   (__force unsigned int)gfp);
-		return true;
-	}
-	if (unlikely(node != NUMA_NO_NODE &&
-		     (node < 0 || node >= nr_node_ids || !node_online(node)))) {
-		pr_err_ratelimited("kmag: allocation on invalid node %d\n", node);
-		return true;
-	}
-	return false;
+	const char *why;
+
+	if (size > KMAG_MAX_SIZE)
+		why = "above the size limit";
+	else if (gfp & (__GFP_DMA | __GFP_DMA32))
+		why = "GFP_DMA/GFP_DMA32 are not supported";
+	else if (node != NUMA_NO_NODE && (node < 0 || node >= nr_node_ids))
+		why = "no such node";
+	else
+		return false;
+	if (!(gfp & __GFP_NOWARN))
+		pr_warn_ratelimited("kmag: allocation of %zu bytes (gfp %#x, node %d) refused: %s\n",
+				    size, (__force unsigned int)gfp, node, why);
+	this_cpu_inc(kmag_pcpu_stat[KMAG_ALLOC_FAIL]);
+	return true;
 }
 
 static __always_inline bool kmag_want_zero(struct kmag_cache *c, gfp_t gfp)
@@ -45,14 +50,29 @@ static __always_inline bool kmag_want_zero(struct kmag_cache *c, gfp_t gfp)
 	return want_init_on_alloc(gfp) && (!c->ctor || (gfp & __GFP_ZERO));
 }
 
-/* Count an object handed out, drop the magazine lock, zero it if asked. */
+/*
+ * Record that @p (popped from a magazine or taken from a span by this CPU,
+ * so its span cannot go away) is handed out: from now on one free of it is
+ * valid. A bit already set means kmag itself handed @p out twice.
+ */
+static __always_inline void kmag_obj_mark(struct kmag_cache *c, void *p)
+{
+	struct kmag_span *s = kmag_obj_span(p);
+	unsigned long idx = (((unsigned long)p - s->base) * c->divmagic) >> 32;
+
+	if (unlikely(test_and_set_bit(idx, s->inuse)))
+		kmag_report_corrupt(c, p, "handed out while in use");
+}
+
+/* Count an object handed out, drop the magazine lock, mark it, zero it. */
 static __always_inline void *kmag_alloc_done(struct kmag_cache *c,
 					     struct kmag_cpu *cc, void *p, gfp_t gfp,
 					     size_t req, unsigned long flags)
 {
 	cc->stat[KMAG_ALLOC]++;
 	cc->stat[KMAG_REQ_BYTES] += req;
-	local_unlock_irqrestore(&c->cpu->lock, flags);
+	local_unlock_irqrestore(&kmag_lock, flags);
+	kmag_obj_mark(c, p);
 	if (kmag_want_zero(c, gfp))
 		memset(p, 0, c->obj_size);
 	return p;
@@ -65,12 +85,12 @@ static noinline void *kmag_alloc_slow(struct kmag_cache *c, gfp_t gfp, size_t re
 	unsigned long flags;
 	void *p;
 
-	local_lock_irqsave(&c->cpu->lock, flags);
+	local_lock_irqsave(&kmag_lock, flags);
 	p = kmag_alloc_refill(c, gfp, &flags);
 	cc = this_cpu_ptr(c->cpu);
 	if (unlikely(!p)) {
 		cc->stat[KMAG_ALLOC_FAIL]++;
-		local_unlock_irqrestore(&c->cpu->lock, flags);
+		local_unlock_irqrestore(&kmag_lock, flags);
 		return NULL;
 	}
 	return kmag_alloc_done(c, cc, p, gfp, req, flags);
@@ -84,71 +104,86 @@ static __always_inline void *kmag_cache_alloc_fast(struct kmag_cache *c,
 	unsigned long flags;
 	void *p;
 
-	local_lock_irqsave(&c->cpu->lock, flags);
+	local_lock_irqsave(&kmag_lock, flags);
 	cc = this_cpu_ptr(c->cpu);
 	m = cc->loaded;
 	if (unlikely(!m->rounds)) {
-		local_unlock_irqrestore(&c->cpu->lock, flags);
+		local_unlock_irqrestore(&kmag_lock, flags);
 		return kmag_alloc_slow(c, gfp, req);
 	}
 	p = m->objs[--m->rounds];
 	return kmag_alloc_done(c, cc, p, gfp, req, flags);
 }
 
-static __always_inline void kmag_cache_free_fast(struct kmag_cache *c, void *p,
-						 unsigned long ip)
+/* One object from the spans of node @nid (or of any node), no magazine. */
+static void *kmag_node_get(struct kmag_cache *c, int nid)
 {
-	struct kmag_cpu *cc;
-	struct kmag_mag *m;
 	unsigned long flags;
+	void *p = NULL;
 
-	if (want_init_on_free() && !c->ctor)
-		memset(p, 0, c->obj_size);
-	local_lock_irqsave(&c->cpu->lock, flags);
-	cc = this_cpu_ptr(c->cpu);
-	m = cc->loaded;
-	if (unlikely(m->rounds && m->objs[m->rounds - 1] == p)) {
-		local_unlock_irqrestore(&c->cpu->lock, flags);
-		kmag_report_double(c, p, ip);
-		return;
-	}
-	if (likely(m->rounds < m->capacity))
-		m->objs[m->rounds++] = p;
-	else
-		kmag_free_slow(c, p);
-	cc->stat[KMAG_FREE]++;
-	local_unlock_irqrestore(&c->cpu->lock, flags);
+	spin_lock_irqsave(&c->central.lock, flags);
+	kmag_central_get(c, &p, 1, nid);
+	spin_unlock_irqrestore(&c->central.lock, flags);
+	return p;
 }
 
 /*
- * One object from node @nid, bypassing the magazines (which mix nodes): an
- * explicit node is always honoured, at slow-path cost.
+ * An object on node @nid that the loaded magazine could not give: from the
+ * node's spans; else a new span on @nid if that needs no reclaim; else
+ * (unless __GFP_THISNODE) from any node's spans, as kmalloc_node() falls
+ * back; else a new span with the caller's @gfp. A node out of memory thus
+ * never makes kmag grow while other nodes hold free objects.
  */
 static noinline void *kmag_alloc_on_node(struct kmag_cache *c, gfp_t gfp,
 					 int nid, size_t req)
 {
+	bool strict = gfp & __GFP_THISNODE;
 	unsigned long flags;
-	unsigned int got;
 	void *p;
 
-	for (;;) {
-		spin_lock_irqsave(&c->central.lock, flags);
-		got = kmag_central_get(c, &p, 1, nid);
-		spin_unlock_irqrestore(&c->central.lock, flags);
-		if (got)
-			break;
-		nid = kmag_central_grow(c, gfp, nid);
-		if (nid < 0) {
-			this_cpu_inc(c->cpu->stat[KMAG_ALLOC_FAIL]);
-			return NULL;
+	p = kmag_node_get(c, nid);
+	if (!p && kmag_central_grow(c, strict ? gfp : kmag_chunk_try_gfp(gfp) |
+				    __GFP_THISNODE, nid) >= 0)
+		p = kmag_node_get(c, nid);
+	if (!p && !strict) {
+		p = kmag_node_get(c, NUMA_NO_NODE);
+		if (!p) {
+			nid = kmag_central_grow(c, gfp, nid);
+			if (nid >= 0)
+				p = kmag_node_get(c, nid);
 		}
 	}
-	this_cpu_inc(c->cpu->stat[KMAG_MAG_MISS]);
-	this_cpu_inc(c->cpu->stat[KMAG_ALLOC]);
-	this_cpu_add(c->cpu->stat[KMAG_REQ_BYTES], req);
-	if (kmag_want_zero(c, gfp))
-		memset(p, 0, c->obj_size);
-	return p;
+	if (!p) {
+		this_cpu_inc(c->cpu->stat[KMAG_ALLOC_FAIL]);
+		return NULL;
+	}
+	local_lock_irqsave(&kmag_lock, flags);
+	this_cpu_ptr(c->cpu)->stat[KMAG_MAG_MISS]++;
+	return kmag_alloc_done(c, this_cpu_ptr(c->cpu), p, gfp, req, flags);
+}
+
+/*
+ * kmalloc_node(size, gfp, cpu_to_node(cpu)) is common: the loaded magazine
+ * serves it when its top object lies on @nid.
+ */
+static __always_inline void *kmag_cache_alloc_node(struct kmag_cache *c,
+						   gfp_t gfp, int nid, size_t req)
+{
+	struct kmag_cpu *cc;
+	struct kmag_mag *m;
+	unsigned long flags;
+	void *p;
+
+	local_lock_irqsave(&kmag_lock, flags);
+	cc = this_cpu_ptr(c->cpu);
+	m = cc->loaded;
+	if (likely(m->rounds) &&
+	    likely(page_to_nid(virt_to_page(m->objs[m->rounds - 1])) == nid)) {
+		p = m->objs[--m->rounds];
+		return kmag_alloc_done(c, cc, p, gfp, req, flags);
+	}
+	local_unlock_irqrestore(&kmag_lock, flags);
+	return kmag_alloc_on_node(c, gfp, nid, req);
 }
 
 static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node)
@@ -161,10 +196,12 @@ static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node)
 		return ZERO_SIZE_PTR;
 	if (unlikely(size > KMAG_MAX_SMALL || node != NUMA_NO_NODE ||
 		     (gfp & (__GFP_DMA | __GFP_DMA32)))) {
-		if (kmag_bad_request(size, gfp, node)) {
-			this_cpu_inc(kmag_pcpu_stat[KMAG_ALLOC_FAIL]);
+		if (kmag_bad_request(size, gfp, node))
 			return NULL;
-		}
+		/* An offline or memoryless node: fall back as kmalloc does. */
+		if (node != NUMA_NO_NODE && !(gfp & __GFP_THISNODE) &&
+		    !node_state(node, N_MEMORY))
+			node = NUMA_NO_NODE;
 		if (size > KMAG_MAX_SMALL) {
 			p = kmag_large_alloc(size, gfp, node);
 			if (!p)
@@ -172,8 +209,8 @@ static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node)
 			return p;
 		}
 		if (node != NUMA_NO_NODE)
-			return kmag_alloc_on_node(kmag_classes[kmag_class_of(size)],
-						  gfp, node, size);
+			return kmag_cache_alloc_node(kmag_classes[kmag_class_of(size)],
+						     gfp, node, size);
 	}
 	c = kmag_classes[kmag_class_of(size)];
 	return kmag_cache_alloc_fast(c, gfp, size);
@@ -214,82 +251,224 @@ void *kmag_calloc(size_t n, size_t size, gfp_t gfp)
 EXPORT_SYMBOL_GPL(kmag_calloc);
 
 /*
- * Look @p up. A span in KMAG_SPAN_SMALL state is returned only if @p is the
- * start of one of its objects; any other span (large or free) is returned
- * for the caller to judge. Return: the span, or NULL when @p is not kmag's
- * (reported).
+ * Push a freed object on this CPU's loaded magazine. Magazine lock held
+ * (taken with @flags); dropped on return.
  */
-static __always_inline struct kmag_span *kmag_lookup(const void *p,
-						     unsigned long ip)
+static __always_inline void kmag_free_push(struct kmag_cache *c, void *p,
+					   unsigned long flags)
 {
-	struct kmag_span *s = kmag_span_of(p);
+	struct kmag_cpu *cc;
+	struct kmag_mag *m;
 
-	if (unlikely(!s)) {
-		kmag_report_invalid(p, "not allocated by kmag", ip);
-		return NULL;
+	if (want_init_on_free() && !c->ctor) {
+		/* The object is ours alone now: zero it with IRQs on. */
+		local_unlock_irqrestore(&kmag_lock, flags);
+		memset(p, 0, c->obj_size);
+		local_lock_irqsave(&kmag_lock, flags);
 	}
-	if (likely(s->state == KMAG_SPAN_SMALL) &&
-	    unlikely(kmag_obj_index(s->cache, s, p) < 0)) {
-		kmag_report_invalid(p, "not the start of an object", ip);
-		return NULL;
-	}
-	return s;
+	cc = this_cpu_ptr(c->cpu);
+	m = cc->loaded;
+	if (likely(m->rounds < m->capacity))
+		m->objs[m->rounds++] = p;
+	else
+		kmag_free_slow(c, p);
+	cc->stat[KMAG_FREE]++;
+	local_unlock_irqrestore(&kmag_lock, flags);
 }
 
-static __always_inline void __kmag_free(const void *p, unsigned long ip)
+/*
+ * Everything the free fast path did not take: large objects, and every
+ * kind of bad free, looked at again and reported. @want: the cache the
+ * caller named (kmag_cache_free), or NULL.
+ */
+static noinline void kmag_free_other(const void *p, struct kmag_cache *want,
+				     unsigned long ip)
 {
-	struct kmag_span *span;
+	struct kmag_cache *c;
+	unsigned long flags, owner, base;
+	struct kmag_span *s;
+	const char *why;
+	long idx;
+
+	local_lock_irqsave(&kmag_lock, flags);
+	s = kmag_map_entry(p);
+	if (!s) {
+		why = "not allocated by kmag";
+		goto invalid;
+	}
+	if (s == KMAG_MAP_GONE)
+		goto twice;
+	owner = READ_ONCE(s->owner);
+	base = READ_ONCE(s->base);
+	switch (kmag_owner_state(owner)) {
+	case KMAG_SPAN_SMALL:
+		c = kmag_owner_cache(owner);
+		if (want && c != want) {
+			why = "object of another cache";
+			goto invalid;
+		}
+		idx = kmag_obj_index(c, s, p);
+		if (idx < 0 || READ_ONCE(s->base) != base) {
+			why = "not the start of an object";
+			goto invalid;
+		}
+		if (!test_and_clear_bit(idx, s->inuse)) {
+			want = c;
+			goto twice;
+		}
+		/*
+		 * The bit was set: an object of the span as it was at that
+		 * moment, which cannot change hands until that object comes
+		 * back. If it is not the span we computed the index for, p
+		 * was stale: undo.
+		 */
+		if (READ_ONCE(s->owner) != owner || READ_ONCE(s->base) != base) {
+			set_bit(idx, s->inuse);
+			why = "a stale pointer";
+			goto invalid;
+		}
+		kmag_free_push(c, (void *)p, flags);
+		return;
+	case KMAG_SPAN_LARGE:
+		if (want) {
+			why = "a large object, not a cache object";
+			goto invalid;
+		}
+		if ((unsigned long)p != base) {
+			why = "not the start of a large object";
+			goto invalid;
+		}
+		/* Of two CPUs freeing it, one wins. */
+		if (cmpxchg(&s->owner, KMAG_OWNER_LARGE, KMAG_OWNER_FREEING) !=
+		    KMAG_OWNER_LARGE)
+			goto twice;
+		local_unlock_irqrestore(&kmag_lock, flags);
+		kmag_large_free(s);
+		return;
+	default:
+		goto twice;
+	}
+invalid:
+	local_unlock_irqrestore(&kmag_lock, flags);
+	kmag_report_invalid(p, why, ip);
+	return;
+twice:
+	local_unlock_irqrestore(&kmag_lock, flags);
+	kmag_report_double(want, p, ip);
+}
+
+/*
+ * The free fast path: pointer -> span through the map, with the magazine
+ * lock held (IRQs off: the span and cache structs cannot be freed under
+ * us); the object's in-use bit cleared atomically (exactly one free of an
+ * allocation wins); pushed on the loaded magazine. Anything unusual goes to
+ * kmag_free_other(). @want: the cache the caller named, or NULL.
+ */
+static __always_inline void __kmag_free(const void *p, struct kmag_cache *want,
+					unsigned long ip)
+{
+	unsigned long flags, owner, base, idx, off;
+	struct kmag_cache *c;
+	struct kmag_span *s;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
-	span = kmag_lookup(p, ip);
-	if (unlikely(!span))
-		return;
-	if (likely(span->state == KMAG_SPAN_SMALL))
-		kmag_cache_free_fast(span->cache, (void *)p, ip);
-	else
-		kmag_large_free(span, p, ip);
+	local_lock_irqsave(&kmag_lock, flags);
+	s = kmag_map_entry(p);
+	if (unlikely((unsigned long)s <= (unsigned long)KMAG_MAP_GONE))
+		goto other;
+	owner = READ_ONCE(s->owner);
+	if (want) {
+		if (unlikely(owner != ((unsigned long)want | KMAG_OWNER_SMALL)))
+			goto other;
+	} else if (unlikely(!(owner & KMAG_OWNER_SMALL))) {
+		goto other;
+	}
+	c = kmag_owner_cache(owner);
+	base = READ_ONCE(s->base);
+	off = (unsigned long)p - base;
+	idx = (off * c->divmagic) >> 32;
+	if (unlikely(idx * c->size != off || idx >= c->objs_per_span))
+		goto other;
+	if (unlikely(!test_and_clear_bit(idx, s->inuse)))
+		goto other;
+	if (unlikely(READ_ONCE(s->owner) != owner || READ_ONCE(s->base) != base)) {
+		set_bit(idx, s->inuse);	/* stale pointer, see kmag_free_other() */
+		goto other;
+	}
+	kmag_free_push(c, (void *)p, flags);
+	return;
+other:
+	local_unlock_irqrestore(&kmag_lock, flags);
+	kmag_free_other(p, want, ip);
 }
 
 void kmag_free(const void *p)
 {
-	__kmag_free(p, _RET_IP_);
+	__kmag_free(p, NULL, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_free);
 
-static size_t __kmag_size(const void *p, unsigned long ip)
+/*
+ * Usable size of @p, 0 (reported) if it is not an object kmag handed out;
+ * with @live, also if it is one that was freed.
+ */
+static size_t __kmag_size(const void *p, bool live, unsigned long ip)
 {
-	struct kmag_span *span;
+	const char *why = "not allocated by kmag";
+	unsigned long owner;
+	struct kmag_span *s;
+	size_t size = 0;
+	long idx;
 
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
-	span = kmag_lookup(p, ip);
-	if (!span)
-		return 0;
-	if (span->state == KMAG_SPAN_SMALL)
-		return span->cache->obj_size;
-	if (span->state != KMAG_SPAN_LARGE ||
-	    (unsigned long)p != span->base) {
-		kmag_report_invalid(p, "not a live large object", ip);
-		return 0;
+	rcu_read_lock();
+	s = kmag_map_entry(p);
+	if (s == KMAG_MAP_GONE) {
+		why = "not a live object";
+	} else if (s) {
+		owner = READ_ONCE(s->owner);
+		switch (kmag_owner_state(owner)) {
+		case KMAG_SPAN_SMALL:
+			idx = kmag_obj_index(kmag_owner_cache(owner), s, p);
+			if (idx < 0)
+				why = "not the start of an object";
+			else if (live && !test_bit(idx, s->inuse))
+				why = "not a live object";
+			else
+				size = kmag_owner_cache(owner)->obj_size;
+			break;
+		case KMAG_SPAN_LARGE:
+			if ((unsigned long)p == READ_ONCE(s->base))
+				size = (size_t)READ_ONCE(s->npages) << PAGE_SHIFT;
+			else
+				why = "not the start of a large object";
+			break;
+		default:
+			why = "not a live object";
+		}
 	}
-	return (size_t)span->npages << PAGE_SHIFT;
+	rcu_read_unlock();
+	if (!size)
+		kmag_report_invalid(p, why, ip);
+	return size;
 }
 
 size_t kmag_size(const void *p)
 {
-	return __kmag_size(p, _RET_IP_);
+	return __kmag_size(p, false, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_size);
 
 void kmag_free_sensitive(const void *p)
 {
-	size_t size = __kmag_size(p, _RET_IP_);
+	size_t size = __kmag_size(p, true, _RET_IP_);
 
 	if (!size)
 		return;
 	memzero_explicit((void *)p, size);
-	__kmag_free(p, _RET_IP_);
+	__kmag_free(p, NULL, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_free_sensitive);
 
@@ -301,10 +480,10 @@ void *kmag_realloc(const void *p, size_t new_size, gfp_t gfp)
 	if (ZERO_OR_NULL_PTR(p))
 		return __kmag_alloc(new_size, gfp, NUMA_NO_NODE);
 	if (!new_size) {
-		__kmag_free(p, _RET_IP_);
+		__kmag_free(p, NULL, _RET_IP_);
 		return ZERO_SIZE_PTR;
 	}
-	old = __kmag_size(p, _RET_IP_);
+	old = __kmag_size(p, true, _RET_IP_);
 	if (!old)
 		return NULL;
 	if (new_size <= old)
@@ -313,7 +492,7 @@ void *kmag_realloc(const void *p, size_t new_size, gfp_t gfp)
 	if (!n)
 		return NULL;
 	memcpy(n, p, old);
-	__kmag_free(p, _RET_IP_);
+	__kmag_free(p, NULL, _RET_IP_);
 	return n;
 }
 EXPORT_SYMBOL_GPL(kmag_realloc);
@@ -380,18 +559,12 @@ EXPORT_SYMBOL_GPL(kmag_cache_alloc);
 
 void kmag_cache_free(struct kmag_cache *c, void *p)
 {
-	struct kmag_span *span;
-
-	if (unlikely(ZERO_OR_NULL_PTR(p)))
-		return;
-	span = kmag_lookup(p, _RET_IP_);
-	if (unlikely(!span))
-		return;
-	if (unlikely(span->state != KMAG_SPAN_SMALL || span->cache != c)) {
-		kmag_report_invalid(p, "object of another cache", _RET_IP_);
+	if (unlikely(!c)) {
+		if (!ZERO_OR_NULL_PTR(p))
+			kmag_report_invalid(p, "freed to a NULL cache", _RET_IP_);
 		return;
 	}
-	kmag_cache_free_fast(c, p, _RET_IP_);
+	__kmag_free(p, c, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_cache_free);
 

@@ -17,7 +17,12 @@ EXPORT_SYMBOL_NS_GPL(kmag_classes, KMAG_INTERNAL);
 
 /* Every cache, class and named, including those destroyed with live objects. */
 LIST_HEAD(kmag_caches);
+EXPORT_SYMBOL_NS_GPL(kmag_caches, KMAG_INTERNAL);
 DEFINE_MUTEX(kmag_caches_mutex);
+EXPORT_SYMBOL_NS_GPL(kmag_caches_mutex, KMAG_INTERNAL);
+/* Frees caches destroyed with live objects once the last one is freed. */
+struct workqueue_struct *kmag_wq;
+EXPORT_SYMBOL_NS_GPL(kmag_wq, KMAG_INTERNAL);
 
 /**
  * kmag_size_class() - size class of a small request
@@ -75,23 +80,23 @@ struct kmag_cache *kmag_cache_new(const char *name, unsigned int size,
 	c->size = size;
 	c->obj_size = size;
 	c->npages = npages;
+	/* Power-of-two objects are naturally aligned: so must their spans be. */
+	c->span_align = is_power_of_2(size) && size > PAGE_SIZE ? size >> PAGE_SHIFT : 1;
 	c->objs_per_span = min((npages << PAGE_SHIFT) / size, KMAG_MAX_SPAN_OBJS);
 	c->divmagic = (u32)(0xffffffffU / size) + 1;
 	c->mag_capacity = kmag_mag_capacity(size);
 	c->depot_max = kmag_depot_max(size, c->mag_capacity);
 	c->ctor = ctor;
 	c->class_idx = class_idx;
+	INIT_WORK(&c->free_work, kmag_cache_free_work);
 	if (kmag_central_init(c))
 		goto fail;
 	c->cpu = alloc_percpu(struct kmag_cpu);
 	if (!c->cpu)
 		goto fail;
 	for_each_possible_cpu(cpu) {
-		struct kmag_cpu *cc = per_cpu_ptr(c->cpu, cpu);
-
-		local_lock_init(&cc->lock);
-		cc->loaded = &kmag_no_mag;
-		cc->previous = &kmag_no_mag;
+		per_cpu_ptr(c->cpu, cpu)->loaded = &kmag_no_mag;
+		per_cpu_ptr(c->cpu, cpu)->previous = &kmag_no_mag;
 	}
 	mutex_lock(&kmag_caches_mutex);
 	list_add_tail(&c->list, &kmag_caches);
@@ -104,27 +109,41 @@ fail:
 }
 EXPORT_SYMBOL_NS_GPL(kmag_cache_new, KMAG_INTERNAL);
 
+/* Free a cache that is off kmag_caches and has no span left. */
+static void kmag_cache_free_now(struct kmag_cache *c)
+{
+	/* Lockless readers (a stale free) may still hold a pointer to it. */
+	synchronize_rcu();
+	kmag_central_exit(c);
+	free_percpu(c->cpu);
+	kfree(c);
+}
+
 /**
  * kmag_cache_release() - drain a cache and free it if nothing is live
  * @c: the cache
  *
  * Live objects keep the cache (and their spans) alive: the cache stays on
- * kmag_caches, marked dead, so that frees of those objects still work.
+ * kmag_caches as an orphan, so that frees of those objects still work; the
+ * free of the last one schedules kmag_cache_free_work().
  *
  * Context: process context; may sleep.
  */
 void kmag_cache_release(struct kmag_cache *c)
 {
-	unsigned long live;
+	unsigned long live, flags;
 
 	cpus_read_lock();
 	mutex_lock(&kmag_caches_mutex);
 	/* From now on, frees bypass the magazines and allocations fail. */
 	WRITE_ONCE(c->dead, true);
 	kmag_magazines_drain(c);
+	spin_lock_irqsave(&c->central.lock, flags);
 	live = kmag_central_live(c);
+	c->orphan = live;
+	spin_unlock_irqrestore(&c->central.lock, flags);
 	if (live) {
-		pr_err("kmag: cache %s destroyed with %lu live objects; its memory is kept\n",
+		pr_err("kmag: cache %s destroyed with %lu live objects; freed with the last one\n",
 		       c->name, live);
 	} else {
 		list_del(&c->list);
@@ -132,13 +151,27 @@ void kmag_cache_release(struct kmag_cache *c)
 	}
 	mutex_unlock(&kmag_caches_mutex);
 	cpus_read_unlock();
-	if (live)
-		return;
-	kmag_central_exit(c);
-	free_percpu(c->cpu);
-	kfree(c);
+	if (!live)
+		kmag_cache_free_now(c);
 }
 EXPORT_SYMBOL_NS_GPL(kmag_cache_release, KMAG_INTERNAL);
+
+/**
+ * kmag_cache_free_work() - free an orphaned cache whose last object is back
+ * @work: the cache's free_work
+ *
+ * Context: process context (kmag_wq).
+ */
+void kmag_cache_free_work(struct work_struct *work)
+{
+	struct kmag_cache *c = container_of(work, struct kmag_cache, free_work);
+
+	mutex_lock(&kmag_caches_mutex);
+	list_del(&c->list);
+	kmag_stats_retire(c);
+	mutex_unlock(&kmag_caches_mutex);
+	kmag_cache_free_now(c);
+}
 
 /**
  * kmag_drain() - flush every magazine and give free memory back
@@ -167,6 +200,9 @@ int kmag_classes_init(void)
 	char name[KMAG_NAME_LEN];
 	int i;
 
+	kmag_wq = alloc_workqueue("kmag", WQ_UNBOUND, 0);
+	if (!kmag_wq)
+		return -ENOMEM;
 	for (i = 0; i < KMAG_NUM_CLASSES; i++) {
 		snprintf(name, sizeof(name), "kmag-%u", kmag_class_size[i]);
 		kmag_classes[i] = kmag_cache_new(name, kmag_class_size[i],
@@ -186,6 +222,12 @@ void kmag_classes_exit(void)
 	struct kmag_cache *c, *tmp;
 	unsigned long live;
 
+	/*
+	 * No client is left to free objects: pending cache frees finish, and
+	 * no more are queued (an orphan's live objects stay live).
+	 */
+	if (kmag_wq)
+		flush_workqueue(kmag_wq);
 	kmag_drain();
 	mutex_lock(&kmag_caches_mutex);
 	list_for_each_entry_safe(c, tmp, &kmag_caches, list) {
@@ -201,5 +243,8 @@ void kmag_classes_exit(void)
 		kfree(c);
 	}
 	mutex_unlock(&kmag_caches_mutex);
+	if (kmag_wq)
+		destroy_workqueue(kmag_wq);
+	kmag_wq = NULL;
 	memset(kmag_classes, 0, sizeof(kmag_classes));
 }

@@ -12,6 +12,8 @@
 
 /* Each cache keeps this many entirely free spans per node. */
 #define KMAG_EMPTY_KEEP 1
+/* Depot magazines, or empty spans, handled per hold of the central lock. */
+#define KMAG_FLUSH_BATCH 16
 
 static void kmag_span_move(struct kmag_cache *c, struct kmag_span *s,
 			   enum kmag_span_list to)
@@ -146,6 +148,9 @@ void kmag_central_put(struct kmag_cache *c, void **objs, unsigned int n)
 		kmag_span_unlink(c, s);
 		kmag_heap_free(s);
 	}
+	/* A destroyed cache whose last object came back can go now. */
+	if (unlikely(c->orphan) && !ct->nr_spans)
+		queue_work(kmag_wq, &c->free_work);
 }
 EXPORT_SYMBOL_NS_GPL(kmag_central_put, KMAG_INTERNAL);
 
@@ -155,8 +160,9 @@ EXPORT_SYMBOL_NS_GPL(kmag_central_put, KMAG_INTERNAL);
  * @gfp: allocation flags; may sleep only if they allow it
  * @nid: preferred node, or NUMA_NO_NODE
  *
- * Gets a span from the page heap, runs the cache's constructor on every
- * object, and puts the span on the partial list of the node its memory is on.
+ * Gets a span from the page heap (see kmag_heap_alloc() for how @nid and
+ * __GFP_THISNODE are honoured), runs the cache's constructor on every
+ * object, and puts the span on the empty list of the node its memory is on.
  *
  * Context: no kmag lock held; may sleep if @gfp allows.
  * Return: the node of the new span, or -ENOMEM.
@@ -168,7 +174,7 @@ int kmag_central_grow(struct kmag_cache *c, gfp_t gfp, int nid)
 	unsigned long flags;
 	unsigned int i;
 
-	s = kmag_heap_alloc(nid, c->npages, gfp, c);
+	s = kmag_heap_alloc(nid, c->npages, c->span_align, gfp, c);
 	if (!s)
 		return -ENOMEM;
 	bitmap_zero(s->freemap, KMAG_MAX_SPAN_OBJS);
@@ -179,9 +185,9 @@ int kmag_central_grow(struct kmag_cache *c, gfp_t gfp, int nid)
 			c->ctor((void *)(s->base + i * c->size));
 	}
 	spin_lock_irqsave(&ct->lock, flags);
-	s->list_id = KMAG_LIST_PARTIAL;
-	list_add(&s->list, &ct->node[s->nid].lists[KMAG_LIST_PARTIAL]);
-	ct->node[s->nid].nr[KMAG_LIST_PARTIAL]++;
+	s->list_id = KMAG_LIST_EMPTY;
+	list_add(&s->list, &ct->node[s->nid].lists[KMAG_LIST_EMPTY]);
+	ct->node[s->nid].nr[KMAG_LIST_EMPTY]++;
 	ct->nr_spans++;
 	ct->nr_free_objs += s->nfree;
 	spin_unlock_irqrestore(&ct->lock, flags);
@@ -256,40 +262,60 @@ EXPORT_SYMBOL_NS_GPL(kmag_depot_put, KMAG_INTERNAL);
  *
  * Rounds of the depot's full magazines go back to their spans, every
  * magazine of the depot is freed, and every entirely free span goes back to
- * the page heap.
+ * the page heap. The central lock is held for at most KMAG_FLUSH_BATCH
+ * magazines (each at most KMAG_MAG_MAX_ROUNDS objects) or empty spans at a
+ * time; only the empty lists are walked (a partial or full span is never
+ * entirely free).
  *
  * Context: process or IRQ context; takes the central lock.
+ * Return: how many times it took the central lock.
  */
-void kmag_central_flush(struct kmag_cache *c)
+unsigned int kmag_central_flush(struct kmag_cache *c)
 {
 	struct kmag_central *ct = &c->central;
-	struct kmag_span *s, *tmp;
-	struct kmag_mag *m;
+	struct kmag_mag *dead = NULL, *m;
+	unsigned int n, holds = 0;
+	struct kmag_span *s;
 	unsigned long flags;
-	int nid, i;
-	bool full;
+	bool more;
+	int nid;
 
-	spin_lock_irqsave(&ct->lock, flags);
-	for (full = false; ; full = true) {
-		while ((m = kmag_depot_get(c, full))) {
+	do {
+		spin_lock_irqsave(&ct->lock, flags);
+		holds++;
+		for (n = 0; n < KMAG_FLUSH_BATCH; n++) {
+			m = kmag_depot_get(c, true) ?: kmag_depot_get(c, false);
+			if (!m)
+				break;
 			kmag_central_put(c, m->objs, m->rounds);
+			m->next = dead;
+			dead = m;
+		}
+		more = ct->depot_full || ct->depot_empty;
+		spin_unlock_irqrestore(&ct->lock, flags);
+		while ((m = dead)) {
+			dead = m->next;
 			kmag_mag_free(m);
 		}
-		if (full)
-			break;
-	}
-	/* A span grown by one CPU and left untouched is free on the partial list. */
+	} while (more);
+
 	for_each_node(nid) {
-		for (i = KMAG_LIST_PARTIAL; i <= KMAG_LIST_EMPTY; i++) {
-			list_for_each_entry_safe(s, tmp, &ct->node[nid].lists[i], list) {
-				if (s->nfree < c->objs_per_span)
-					continue;
+		do {
+			spin_lock_irqsave(&ct->lock, flags);
+			holds++;
+			for (n = 0; n < KMAG_FLUSH_BATCH; n++) {
+				s = list_first_entry_or_null(&ct->node[nid].lists[KMAG_LIST_EMPTY],
+							     struct kmag_span, list);
+				if (!s)
+					break;
 				kmag_span_unlink(c, s);
 				kmag_heap_free(s);
 			}
-		}
+			more = !list_empty(&ct->node[nid].lists[KMAG_LIST_EMPTY]);
+			spin_unlock_irqrestore(&ct->lock, flags);
+		} while (more);
 	}
-	spin_unlock_irqrestore(&ct->lock, flags);
+	return holds;
 }
 EXPORT_SYMBOL_NS_GPL(kmag_central_flush, KMAG_INTERNAL);
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Reports of misuse: frees of pointers kmag did not hand out (kmalloc
- * memory, stack, vmalloc, interior pointers) and naive double frees. Each is
- * counted per CPU and reported with a rate-limited pr_err; the free is then
- * ignored, so the allocator's state stays intact.
+ * memory, stack, vmalloc, interior pointers) and double frees (found by the
+ * objects' in-use bits, see api.c). Each is counted per CPU and reported
+ * with a rate-limited pr_err; the free is then ignored, so the allocator's
+ * state stays intact.
  */
 #include <linux/kernel.h>
 #include <linux/printk.h>
@@ -45,3 +46,22 @@ void kmag_report_double(struct kmag_cache *c, const void *p, unsigned long ip)
 				   p, c ? c->name : "large objects");
 }
 EXPORT_SYMBOL_NS_GPL(kmag_report_double, KMAG_INTERNAL);
+
+/**
+ * kmag_report_corrupt() - kmag found its own state inconsistent
+ * @c: the cache
+ * @p: the object concerned
+ * @why: what is wrong
+ *
+ * Never expected: a bug in kmag (or memory corruption). Warns once, with a
+ * stack trace, and counts a double free (the only way a client can cause it
+ * is by racing a free of an object with its own reallocation).
+ *
+ * Context: any context.
+ */
+void kmag_report_corrupt(struct kmag_cache *c, const void *p, const char *why)
+{
+	this_cpu_inc(kmag_pcpu_stat[KMAG_DOUBLE_FREE]);
+	WARN_ONCE(1, "kmag: object %p of %s %s\n", p, c->name, why);
+}
+EXPORT_SYMBOL_NS_GPL(kmag_report_corrupt, KMAG_INTERNAL);

@@ -29,25 +29,38 @@
  *    class      one row of the size-class table: object size, span pages,
  *               objects per span.
  *    span       a run of contiguous pages owned by one user: a cache (its
- *               objects, tracked by an out-of-band free bitmap), one large
- *               object, or nobody (free, in the page heap's free lists).
+ *               objects, tracked by out-of-band bitmaps), one large object,
+ *               or nobody (free, in the page heap's free lists). Its
+ *               "owner" word says which, in one load: a small-object span
+ *               holds its cache pointer with bit 0 set.
+ *    in-use bit one per object of a small-object span, set while the object
+ *               is handed out to a user; the exact double-free check.
+ *    free bit   one per object (freemap), set while the object sits free in
+ *               its span (not in a magazine, not handed out).
  *    chunk      a block of pages the page heap got from alloc_pages()
  *               (2 MiB when the buddy allocator has one, smaller otherwise;
- *               a large object above 2 MiB gets a dedicated chunk). Spans
- *               are carved from chunks and coalesce only inside their chunk,
- *               so a chunk that is entirely free can be given back whole.
+ *               a large object above 2 MiB gets a dedicated chunk of exactly
+ *               its pages). Spans are carved from chunks and coalesce only
+ *               inside their chunk, so a chunk that is entirely free can be
+ *               given back whole.
+ *    map        pfn -> span for every page of every in-use span, and for the
+ *               first and last page of a free span; pages kmag holds and
+ *               took back map to KMAG_MAP_GONE, pages it does not hold to
+ *               NULL.
  *    magazine   an array of up to "capacity" object pointers; "rounds" is
  *               how many it holds. Each CPU holds a "loaded" and a
  *               "previous" magazine per cache; previous is always full or
  *               empty.
  *    depot      per cache, stacks of full and of empty magazines.
+ *    orphan     a cache destroyed with live objects; freed with the last.
  *
  * 3. Allocation. kmag_alloc(size) maps size to a class with one table
  *    lookup (Go's size_to_class8 / size_to_class128), then
  *      a. fast path (api.c): with this CPU's magazine lock held (local IRQs
- *         off), pop a round from the loaded magazine. Cost: the lookup,
- *         irq save/restore, one load of the magazine pointer, one pop, two
- *         per-CPU counter increments. No atomics, no shared cache lines.
+ *         off), pop a round from the loaded magazine, count, unlock, and
+ *         set the object's in-use bit (its span from page->private; an
+ *         atomic bit operation, on a line of the span struct that lookups
+ *         do not read). No shared counters, no lock but this CPU's.
  *      b. loaded empty, previous full: swap them and pop.
  *      c. both empty: under the central lock, trade the empty previous for
  *         a full magazine from the depot.
@@ -57,19 +70,33 @@
  *         were), ask the page heap for a span with the caller's gfp (it
  *         sleeps only if gfpflags_allow_blocking()), run the ctor on its
  *         objects, add it to the central lists and retry from a.
+ *      f. no memory for magazines at all: one object straight from the
+ *         spans (or from a depot magazine), so that allocation does not
+ *         fail while the cache has free objects.
+ *    kmag_alloc_node() takes the fast path when the loaded magazine's top
+ *    object lies on the node asked for; else it takes an object from that
+ *    node's spans, a new span there if one comes without reclaim, else any
+ *    node's spans, else a span wherever the buddy allocator finds pages.
  *    Sizes above 32 KiB skip all that: the page heap hands out a span of
- *    whole pages (large.c).
+ *    whole pages (large.c). Power-of-two sizes are naturally aligned: their
+ *    spans (and large objects) are carved at aligned addresses.
  *
- * 4. Free. kmag_free(p) finds p's span through the pointer -> span map (two
- *    loads, no access to memory kmag does not own), checks that p is the
- *    start of an object, then symmetrically: push on loaded; if full and
- *    previous empty, swap; else under the central lock retire previous to
- *    the depot and load an empty magazine. When the depot already holds
- *    enough full magazines, a retired magazine's rounds go back to their
- *    spans instead. A span whose objects are all free goes back to the page
- *    heap (one empty span per node and cache is kept), which coalesces it
- *    with free neighbours; a chunk that becomes entirely free is released to
- *    the buddy allocator, keeping one per node.
+ * 4. Free. kmag_free(p), with the magazine lock held: p's span through the
+ *    map (no access to memory kmag does not own), the owner word, the
+ *    object index (p must be an object start), then the object's in-use bit
+ *    is cleared with test_and_clear_bit(): a bit already clear is a double
+ *    free, whatever happened since and on whichever CPU, and of two racing
+ *    frees exactly one clears it. Then, symmetrically to allocation: push
+ *    on loaded; if full and previous empty, swap; else under the central
+ *    lock retire previous to the depot and load an empty magazine. When the
+ *    depot already holds enough full magazines, a retired magazine's rounds
+ *    go back to their spans instead. A span whose objects are all free goes
+ *    back to the page heap (one empty span per node and cache is kept),
+ *    which coalesces it with free neighbours; a chunk that becomes entirely
+ *    free is released to the buddy allocator, keeping one per node.
+ *    Large objects are freed by the one free that moves the owner word from
+ *    LARGE to FREEING (cmpxchg). Everything unusual (large objects, bad
+ *    frees) goes to kmag_free_other(), which classifies and reports it.
  *
  * 5. Why IRQs off on the fast path. kmag must work from hard IRQ context
  *    with GFP_ATOMIC, and an interrupt on the same CPU may call into the
@@ -77,13 +104,14 @@
  *    !PREEMPT_RT is local_irq_save plus a lockdep annotation) protects the
  *    magazines against preemption, migration and interrupts at the price of
  *    a flags save/restore, the same protection the "ideal" per-CPU array of
- *    the benchmark uses. A cmpxchg-based lockless scheme would need a
- *    double-word cmpxchg per operation, which costs more than that.
+ *    the benchmark uses. One such lock per CPU serves every cache (no path
+ *    holds two caches' magazines), so the free path can take it before it
+ *    knows the cache.
  *
  * 6. Lock order (outermost first):
  *      a. cpus_read_lock()          cache create/destroy, drain.
  *      b. kmag_caches_mutex         the list of caches (process context).
- *      c. kmag_cpu.lock (local)     this CPU's magazines of one cache.
+ *      c. kmag_lock (per CPU)       this CPU's magazines of every cache.
  *      d. kmag_central.lock         a cache's spans, depot and counters;
  *                                   taken with IRQs off.
  *      e. kmag_heap.lock            one node's page heap and the map
@@ -91,11 +119,25 @@
  *    Nothing sleeps with c, d or e held. Memory for metadata (span structs,
  *    magazines, map leaves) comes from the kernel's slab allocator, outside
  *    d and e, or with GFP_NOWAIT when only c is held.
+ *    Bounded holds: d is held for at most 16 depot magazines or empty spans
+ *    by kmag_central_flush(), e for at most 16 chunk releases by
+ *    kmag_heap_release(), which walks only the list of entirely free
+ *    chunks; every other hold does O(1) work or one magazine's rounds.
  *
- * 7. Statistics. Counters are per CPU (kmag_cpu.stat for each cache,
+ * 7. Lifetimes under lockless readers. The free path and kmag_size() find
+ *    a span through the map without the heap lock. Span structs come from
+ *    a SLAB_TYPESAFE_BY_RCU cache and readers hold IRQs off (the magazine
+ *    lock) or rcu_read_lock(): a span may be reused under a reader, never
+ *    freed. A reader re-reads the owner word and base after clearing an
+ *    in-use bit; if they changed, the pointer was stale and it sets the bit
+ *    back (the span could not change hands while that object was out). A
+ *    cache struct is freed only after synchronize_rcu().
+ *
+ * 8. Statistics. Counters are per CPU (kmag_cpu.stat for each cache,
  *    kmag_pcpu_stat for the rest), incremented with IRQs off or with
- *    this_cpu ops, and summed when debugfs is read. Page-heap gauges are
- *    updated under the heap lock and read without it.
+ *    this_cpu ops, and summed when debugfs is read. A magazine miss is
+ *    counted only for an operation that completes (hits = ops - misses).
+ *    Page-heap gauges are updated under the heap lock and read without it.
  */
 #ifndef KMAG_INTERNAL_H
 #define KMAG_INTERNAL_H
@@ -108,8 +150,10 @@
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include "../include/kmag.h"
+#include "compat.h"
 
 /* Largest object: KMALLOC_MAX_SIZE on x86-64. */
 #define KMAG_MAX_SIZE		(4UL << 20)
@@ -139,11 +183,22 @@ enum kmag_stat_item {
 	KMAG_NR_STATS
 };
 
+/*
+ * What a span is used for, packed with the cache pointer into one word
+ * (kmag_span.owner) so that a lockless reader gets a consistent pair with
+ * one load: a small-object span holds its cache pointer with bit 0 set.
+ */
 enum kmag_span_state {
-	KMAG_SPAN_FREE,		/* in a page heap free list */
+	KMAG_SPAN_FREE,		/* in a page heap free list, or being freed */
 	KMAG_SPAN_SMALL,	/* objects of one cache */
 	KMAG_SPAN_LARGE,	/* one large object */
 };
+
+#define KMAG_OWNER_FREE		0UL
+#define KMAG_OWNER_SMALL	1UL	/* | cache pointer */
+#define KMAG_OWNER_LARGE	2UL
+/* On its way back to the page heap, not yet in a free list (not coalesced). */
+#define KMAG_OWNER_FREEING	4UL
 
 /* Which central list a small span is on. */
 enum kmag_span_list {
@@ -155,25 +210,64 @@ enum kmag_span_list {
 
 struct kmag_chunk {
 	struct list_head list;		/* kmag_heap.chunks */
+	struct list_head empty;		/* kmag_heap.empty_chunks, when entirely free */
 	unsigned long base;		/* direct-map address */
 	unsigned int npages;
 	unsigned int order;
 	int nid;
 	bool dedicated;			/* one large object, never split */
+	bool split;			/* pages freed one by one (split_page) */
 };
 
+/*
+ * Span structs come from a SLAB_TYPESAFE_BY_RCU cache: a lockless reader
+ * that found a span in the map (with IRQs off or under rcu_read_lock())
+ * may see it reused for other pages or another owner, never freed memory.
+ * Such a reader validates what it read (see kmag_free() in api.c).
+ *
+ * The first cache line holds what the free path reads; the in-use bitmap,
+ * written with atomic bit operations by every allocation and free, has a
+ * line of its own.
+ */
 struct kmag_span {
-	struct list_head list;		/* heap free list or central list */
+	unsigned long owner;		/* KMAG_OWNER_*, | cache if small */
 	unsigned long base;
 	unsigned int npages;
-	u8 state;			/* enum kmag_span_state */
 	u8 list_id;			/* enum kmag_span_list */
 	int nid;
 	struct kmag_chunk *chunk;
-	struct kmag_cache *cache;	/* KMAG_SPAN_SMALL */
+	struct list_head list;		/* heap free list or central list */
 	unsigned int nfree;		/* free objects (bits set in freemap) */
+	/* Objects free in the span (not in a magazine, not handed out). */
 	DECLARE_BITMAP(freemap, KMAG_MAX_SPAN_OBJS);
+	/* Objects handed out to a user: the exact double-free check. */
+	DECLARE_BITMAP(inuse, KMAG_MAX_SPAN_OBJS) ____cacheline_aligned_in_smp;
 };
+
+static __always_inline enum kmag_span_state kmag_owner_state(unsigned long owner)
+{
+	if (owner & KMAG_OWNER_SMALL)
+		return KMAG_SPAN_SMALL;
+	return owner == KMAG_OWNER_LARGE ? KMAG_SPAN_LARGE : KMAG_SPAN_FREE;
+}
+
+static __always_inline struct kmag_cache *kmag_owner_cache(unsigned long owner)
+{
+	return (struct kmag_cache *)(owner & ~KMAG_OWNER_SMALL);
+}
+
+static inline enum kmag_span_state kmag_span_state(const struct kmag_span *s)
+{
+	return kmag_owner_state(READ_ONCE(s->owner));
+}
+
+/* The cache of a small-object span, NULL for any other span. */
+static inline struct kmag_cache *kmag_span_cache(const struct kmag_span *s)
+{
+	unsigned long owner = READ_ONCE(s->owner);
+
+	return owner & KMAG_OWNER_SMALL ? kmag_owner_cache(owner) : NULL;
+}
 
 struct kmag_mag {
 	struct kmag_mag *next;		/* depot stack */
@@ -185,8 +279,14 @@ struct kmag_mag {
 /* Magazines of at most 2 KiB: header plus this many rounds. */
 #define KMAG_MAG_MAX_ROUNDS ((2048 - sizeof(struct kmag_mag)) / sizeof(void *))
 
+/*
+ * The magazine lock: one per CPU for all caches (no path holds two caches'
+ * magazines at once). On !PREEMPT_RT it disables local IRQs, which also
+ * makes its holder an RCU reader (span and cache structs stay valid).
+ */
+DECLARE_PER_CPU(local_lock_t, kmag_lock);
+
 struct kmag_cpu {
-	local_lock_t lock;
 	struct kmag_mag *loaded;
 	struct kmag_mag *previous;
 	unsigned long stat[KMAG_NR_STATS];
@@ -208,46 +308,65 @@ struct kmag_central {
 	struct kmag_cnode *node;	/* [nr_node_ids] */
 };
 
+/*
+ * The fields the fast paths read come first, on one cache line; the central
+ * lock and what it protects start on the next one, so that CPUs taking the
+ * lock do not steal the line every fast path reads.
+ */
 struct kmag_cache {
 	struct kmag_cpu __percpu *cpu;
 	unsigned int size;		/* slot size */
 	unsigned int obj_size;		/* usable size reported by kmag_size() */
 	u32 divmagic;			/* offset * divmagic >> 32 == index */
 	unsigned int objs_per_span;
+	void (*ctor)(void *obj);
+	bool dead;			/* destroyed: no more allocations */
+	bool orphan;			/* destroyed with live objects (central lock) */
+	int class_idx;			/* -1: a named cache */
 	unsigned int npages;		/* span size */
+	unsigned int span_align;	/* span alignment, in pages */
 	unsigned int mag_capacity;
 	unsigned int depot_max;		/* full (and empty) magazines kept */
-	void (*ctor)(void *obj);
-	int class_idx;			/* -1: a named cache */
-	bool dead;			/* destroyed with live objects */
-	struct kmag_central central;
+	struct kmag_central central ____cacheline_aligned_in_smp;
 	struct list_head list;		/* kmag_caches */
+	struct work_struct free_work;	/* frees a dead cache once empty */
 	char name[KMAG_NAME_LEN];
 };
 
 /* pageheap.c */
 extern struct kmag_span ***kmag_map;
 extern unsigned long kmag_map_leaves;
+extern bool kmag_fail_heap_alloc;
+
+/*
+ * Map entry of a page kmag holds but that is in no in-use span and is not
+ * the first or last page of a free span: memory kmag handed out once and
+ * took back. A free of a pointer there is a double free.
+ */
+#define KMAG_MAP_GONE	((struct kmag_span *)1UL)
 
 int kmag_heap_init(void);
 void kmag_heap_exit(void);
-struct kmag_span *kmag_heap_alloc(int nid, unsigned int npages, gfp_t gfp,
+struct kmag_span *kmag_heap_alloc(int nid, unsigned int npages,
+				  unsigned int align, gfp_t gfp,
 				  struct kmag_cache *c);
 void kmag_heap_free(struct kmag_span *span);
-void kmag_heap_release(unsigned int keep);
+unsigned int kmag_heap_release(unsigned int keep);
 void kmag_heap_sizes(unsigned long *sys, unsigned long *inuse,
 		     unsigned long *released);
+gfp_t kmag_chunk_try_gfp(gfp_t gfp);
 
 /**
- * kmag_span_of() - find the span holding an address
+ * kmag_map_entry() - the raw map entry of the page holding an address
  * @p: any address
  *
  * Reads only kmag's map, never the memory at @p.
  *
- * Context: any context.
- * Return: the span, or NULL if kmag does not own the page of @p.
+ * Context: any context; the span returned is only safe to read with IRQs
+ * off or under rcu_read_lock(), and may be reused meanwhile (validate it).
+ * Return: the span, KMAG_MAP_GONE, or NULL if kmag does not hold the page.
  */
-static __always_inline struct kmag_span *kmag_span_of(const void *p)
+static __always_inline struct kmag_span *kmag_map_entry(const void *p)
 {
 	unsigned long pfn = ((unsigned long)p - PAGE_OFFSET) >> PAGE_SHIFT;
 	struct kmag_span **leaf;
@@ -260,12 +379,35 @@ static __always_inline struct kmag_span *kmag_span_of(const void *p)
 	return READ_ONCE(leaf[pfn & (KMAG_MAP_LEAF_PAGES - 1)]);
 }
 
+/**
+ * kmag_span_of() - find the span holding an address
+ * @p: any address
+ *
+ * Context: as kmag_map_entry().
+ * Return: the span, or NULL if no span holds the page of @p.
+ */
+static __always_inline struct kmag_span *kmag_span_of(const void *p)
+{
+	struct kmag_span *s = kmag_map_entry(p);
+
+	return s == KMAG_MAP_GONE ? NULL : s;
+}
+
+/*
+ * The span of an object this CPU holds (popped from its magazine): from
+ * page->private, which kmag sets on every page of a small-object span.
+ */
+static __always_inline struct kmag_span *kmag_obj_span(const void *p)
+{
+	return (struct kmag_span *)page_private(virt_to_page(p));
+}
+
 /* Index of the object at @p in @span, or -1 if @p is not an object start. */
 static __always_inline long kmag_obj_index(const struct kmag_cache *c,
 					   const struct kmag_span *span,
 					   const void *p)
 {
-	unsigned long off = (unsigned long)p - span->base;
+	unsigned long off = (unsigned long)p - READ_ONCE(span->base);
 	unsigned long idx = (off * c->divmagic) >> 32;
 
 	if (unlikely(idx * c->size != off || idx >= c->objs_per_span))
@@ -273,12 +415,23 @@ static __always_inline long kmag_obj_index(const struct kmag_cache *c,
 	return idx;
 }
 
-/* gfp for kmag's own metadata: the caller's reclaim rules, no zones. */
+/*
+ * gfp for metadata kmag cannot do without (span structs, map leaves, chunk
+ * structs): the caller's reclaim and retry rules, no zones, no warning.
+ */
 static inline gfp_t kmag_meta_gfp(gfp_t gfp)
 {
 	return (gfp & (__GFP_RECLAIM | __GFP_HIGH | __GFP_ATOMIC | __GFP_IO |
-		       __GFP_FS | __GFP_MEMALLOC | __GFP_NOMEMALLOC)) |
+		       __GFP_FS | __GFP_MEMALLOC | __GFP_NOMEMALLOC |
+		       __GFP_NOFAIL | __GFP_NORETRY | __GFP_RETRY_MAYFAIL)) |
 	       __GFP_NOWARN;
+}
+
+/* gfp for magazines, which kmag can do without: never __GFP_NOFAIL. */
+static inline gfp_t kmag_mag_gfp(gfp_t gfp)
+{
+	return (kmag_meta_gfp(gfp) & ~(__GFP_NOFAIL | __GFP_RETRY_MAYFAIL)) |
+	       __GFP_NORETRY;
 }
 
 /* central.c */
@@ -290,11 +443,12 @@ void kmag_central_put(struct kmag_cache *c, void **objs, unsigned int n);
 int kmag_central_grow(struct kmag_cache *c, gfp_t gfp, int nid);
 struct kmag_mag *kmag_depot_get(struct kmag_cache *c, bool full);
 void kmag_depot_put(struct kmag_cache *c, struct kmag_mag *m);
-void kmag_central_flush(struct kmag_cache *c);
+unsigned int kmag_central_flush(struct kmag_cache *c);
 unsigned long kmag_central_live(struct kmag_cache *c);
 
 /* magazine.c */
 extern struct kmag_mag kmag_no_mag;
+extern bool kmag_fail_mag_alloc;
 struct kmag_mag *kmag_mag_alloc(struct kmag_cache *c, gfp_t gfp);
 void kmag_mag_free(struct kmag_mag *m);
 void *kmag_alloc_refill(struct kmag_cache *c, gfp_t gfp, unsigned long *flags);
@@ -307,18 +461,20 @@ void kmag_magazine_exit(void);
 extern struct kmag_cache *kmag_classes[];
 extern struct list_head kmag_caches;
 extern struct mutex kmag_caches_mutex;
+extern struct workqueue_struct *kmag_wq;
 int kmag_size_class(size_t size);
 struct kmag_cache *kmag_cache_new(const char *name, unsigned int size,
 				  unsigned int align, unsigned int npages,
 				  void (*ctor)(void *), int class_idx);
 void kmag_cache_release(struct kmag_cache *c);
+void kmag_cache_free_work(struct work_struct *work);
 int kmag_classes_init(void);
 void kmag_classes_exit(void);
 void kmag_drain(void);
 
 /* large.c */
 void *kmag_large_alloc(size_t size, gfp_t gfp, int nid);
-void kmag_large_free(struct kmag_span *span, const void *p, unsigned long ip);
+void kmag_large_free(struct kmag_span *span);
 
 /* stats.c */
 DECLARE_PER_CPU(unsigned long [KMAG_NR_STATS], kmag_pcpu_stat);
@@ -363,5 +519,6 @@ void kmag_debugfs_exit(void);
 /* debug.c */
 void kmag_report_invalid(const void *p, const char *why, unsigned long ip);
 void kmag_report_double(struct kmag_cache *c, const void *p, unsigned long ip);
+void kmag_report_corrupt(struct kmag_cache *c, const void *p, const char *why);
 
 #endif /* KMAG_INTERNAL_H */

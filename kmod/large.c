@@ -3,7 +3,8 @@
  * Large objects: requests above 32 KiB (up to KMAG_MAX_SIZE) get a span of
  * whole pages straight from the page heap, node-local unless told otherwise.
  * Up to 2 MiB they are carved from the heap's chunks (and share them with
- * the small classes); above, each gets a dedicated chunk.
+ * the small classes); above, each gets a dedicated chunk of exactly its
+ * pages. A power-of-two size is naturally aligned, as kmalloc's are.
  */
 #include <linux/mm.h>
 #include <linux/string.h>
@@ -26,15 +27,20 @@ static void kmag_clear_pages(void *p, unsigned int npages)
  * @nid: node, or NUMA_NO_NODE
  *
  * Context: any context compatible with @gfp.
- * Return: a page-aligned object of PAGE_ALIGN(@size) usable bytes, or NULL.
+ * Return: a page-aligned object of PAGE_ALIGN(@size) usable bytes (aligned
+ * to @size if it is a power of two), or NULL.
  */
 void *kmag_large_alloc(size_t size, gfp_t gfp, int nid)
 {
 	unsigned int npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	unsigned int align = 1;
 	struct kmag_span *s;
 	void *p;
 
-	s = kmag_heap_alloc(nid, npages, gfp, NULL);
+	/* Dedicated chunks are buddy blocks: aligned to their order already. */
+	if (is_power_of_2(size) && npages <= KMAG_CHUNK_PAGES)
+		align = npages;
+	s = kmag_heap_alloc(nid, npages, align, gfp, NULL);
 	if (!s)
 		return NULL;
 	p = (void *)s->base;
@@ -48,29 +54,17 @@ void *kmag_large_alloc(size_t size, gfp_t gfp, int nid)
 
 /**
  * kmag_large_free() - free a large object
- * @span: the span @p lies in (not a small-object span)
- * @p: the pointer being freed
- * @ip: caller, for reports
- *
- * Reports and ignores @p unless it is the start of an in-use large span.
+ * @span: its span, which the caller moved from KMAG_OWNER_LARGE to
+ *        KMAG_OWNER_FREEING (so no other free of it can proceed)
  *
  * Context: any context.
  */
-void kmag_large_free(struct kmag_span *span, const void *p, unsigned long ip)
+void kmag_large_free(struct kmag_span *span)
 {
-	size_t bytes = (size_t)span->npages << PAGE_SHIFT;
-
-	if (unlikely(READ_ONCE(span->state) != KMAG_SPAN_LARGE)) {
-		kmag_report_double(NULL, p, ip);
-		return;
-	}
-	if (unlikely((unsigned long)p != span->base)) {
-		kmag_report_invalid(p, "not the start of a large object", ip);
-		return;
-	}
 	if (want_init_on_free())
-		kmag_clear_pages((void *)p, span->npages);
+		kmag_clear_pages((void *)span->base, span->npages);
 	this_cpu_inc(kmag_pcpu_stat[KMAG_LARGE_FREE]);
-	this_cpu_sub(kmag_pcpu_stat[KMAG_LARGE_BYTES], bytes);
+	this_cpu_sub(kmag_pcpu_stat[KMAG_LARGE_BYTES],
+		     (size_t)span->npages << PAGE_SHIFT);
 	kmag_heap_free(span);
 }

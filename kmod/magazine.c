@@ -21,12 +21,18 @@
 struct kmag_mag kmag_no_mag;
 EXPORT_SYMBOL_NS_GPL(kmag_no_mag, KMAG_INTERNAL);
 
+DEFINE_PER_CPU(local_lock_t, kmag_lock) = INIT_LOCAL_LOCK(kmag_lock);
+
+/* Tests set this to make every magazine allocation fail. */
+bool kmag_fail_mag_alloc;
+EXPORT_SYMBOL_NS_GPL(kmag_fail_mag_alloc, KMAG_INTERNAL);
+
 static enum cpuhp_state kmag_cpuhp_state;
 
 /**
  * kmag_mag_alloc() - allocate an empty magazine for a cache
  * @c: the cache (gives the capacity)
- * @gfp: allocation flags
+ * @gfp: allocation flags (a magazine is never worth __GFP_NOFAIL or retries)
  *
  * Context: any context if @gfp does not allow blocking.
  * Return: the magazine, or NULL.
@@ -35,7 +41,9 @@ struct kmag_mag *kmag_mag_alloc(struct kmag_cache *c, gfp_t gfp)
 {
 	struct kmag_mag *m;
 
-	m = kmalloc(struct_size(m, objs, c->mag_capacity), kmag_meta_gfp(gfp));
+	if (unlikely(READ_ONCE(kmag_fail_mag_alloc)))
+		return NULL;
+	m = kmalloc(struct_size(m, objs, c->mag_capacity), kmag_mag_gfp(gfp));
 	if (m) {
 		m->next = NULL;
 		m->rounds = 0;
@@ -52,8 +60,9 @@ void kmag_mag_free(struct kmag_mag *m)
 EXPORT_SYMBOL_NS_GPL(kmag_mag_free, KMAG_INTERNAL);
 
 /*
- * Give this CPU its two magazines. Called with the magazine lock held and
- * @flags its saved IRQ state; drops it around a blocking allocation.
+ * Give this CPU its two magazines: empty ones from the depot, else new ones.
+ * Called with the magazine lock held and @flags its saved IRQ state; drops
+ * it around a blocking allocation.
  * Return: true if this CPU (possibly another one than on entry) has real
  * magazines when it returns.
  */
@@ -62,15 +71,22 @@ static bool kmag_cpu_install(struct kmag_cache *c, gfp_t gfp, unsigned long *fla
 	bool blocking = gfpflags_allow_blocking(gfp);
 	struct kmag_mag *m[2];
 	struct kmag_cpu *cc;
+	int i;
 
-	if (blocking)
-		local_unlock_irqrestore(&c->cpu->lock, *flags);
-	else
-		gfp = GFP_NOWAIT;
-	m[0] = kmag_mag_alloc(c, gfp);
-	m[1] = kmag_mag_alloc(c, gfp);
-	if (blocking)
-		local_lock_irqsave(&c->cpu->lock, *flags);
+	spin_lock(&c->central.lock);
+	m[0] = kmag_depot_get(c, false);
+	m[1] = kmag_depot_get(c, false);
+	spin_unlock(&c->central.lock);
+	if (!m[0] || !m[1]) {
+		if (blocking)
+			local_unlock_irqrestore(&kmag_lock, *flags);
+		else
+			gfp = GFP_NOWAIT;
+		for (i = 0; i < 2; i++)
+			m[i] = m[i] ?: kmag_mag_alloc(c, gfp);
+		if (blocking)
+			local_lock_irqsave(&kmag_lock, *flags);
+	}
 	cc = this_cpu_ptr(c->cpu);
 	if (m[0] && m[1] && !cc->loaded->capacity) {
 		cc->loaded = m[0];
@@ -82,6 +98,41 @@ static bool kmag_cpu_install(struct kmag_cache *c, gfp_t gfp, unsigned long *fla
 	return cc->loaded->capacity;
 }
 
+/*
+ * No magazines to be had: one object straight from the spans, or from a
+ * full magazine of the depot (whose other rounds go back to their spans),
+ * growing the cache if need be. Same locking as kmag_alloc_refill().
+ */
+static void *kmag_alloc_unbuffered(struct kmag_cache *c, gfp_t gfp,
+				   unsigned long *flags)
+{
+	struct kmag_central *ct = &c->central;
+	struct kmag_mag *m;
+	void *p = NULL;
+	int nid;
+
+	for (;;) {
+		spin_lock(&ct->lock);
+		if (!kmag_central_get(c, &p, 1, NUMA_NO_NODE)) {
+			m = kmag_depot_get(c, true);
+			if (m) {
+				p = m->objs[--m->rounds];
+				kmag_central_put(c, m->objs, m->rounds);
+				m->rounds = 0;
+				kmag_depot_put(c, m);
+			}
+		}
+		spin_unlock(&ct->lock);
+		if (p)
+			return p;
+		local_unlock_irqrestore(&kmag_lock, *flags);
+		nid = kmag_central_grow(c, gfp, NUMA_NO_NODE);
+		local_lock_irqsave(&kmag_lock, *flags);
+		if (nid < 0)
+			return NULL;
+	}
+}
+
 /**
  * kmag_alloc_refill() - alloc slow path: the loaded magazine is empty
  * @c: the cache
@@ -90,11 +141,12 @@ static bool kmag_cpu_install(struct kmag_cache *c, gfp_t gfp, unsigned long *fla
  *
  * Swaps with previous, else trades with the depot, else fills the loaded
  * magazine from the central lists, else grows the cache from the page heap
- * (dropping the magazine lock meanwhile) and tries again.
+ * (dropping the magazine lock meanwhile) and tries again. Without
+ * magazines (no memory for them), serves one object from the central lists.
  *
  * Context: magazine lock held on entry and on return (possibly on another
  * CPU than on entry).
- * Return: an object, popped from this CPU's loaded magazine, or NULL.
+ * Return: an object, or NULL.
  */
 void *kmag_alloc_refill(struct kmag_cache *c, gfp_t gfp, unsigned long *flags)
 {
@@ -102,16 +154,19 @@ void *kmag_alloc_refill(struct kmag_cache *c, gfp_t gfp, unsigned long *flags)
 	struct kmag_mag *full;
 	struct kmag_cpu *cc;
 	unsigned int n;
+	void *p;
 
-	this_cpu_ptr(c->cpu)->stat[KMAG_MAG_MISS]++;
 	for (;;) {
 		cc = this_cpu_ptr(c->cpu);
 		if (cc->loaded->rounds)
 			break;
 		if (unlikely(!cc->loaded->capacity)) {
-			if (!kmag_cpu_install(c, gfp, flags))
-				return NULL;
-			continue;
+			if (kmag_cpu_install(c, gfp, flags))
+				continue;
+			p = kmag_alloc_unbuffered(c, gfp, flags);
+			if (p)
+				this_cpu_ptr(c->cpu)->stat[KMAG_MAG_MISS]++;
+			return p;
 		}
 		if (cc->previous->rounds) {
 			swap(cc->loaded, cc->previous);
@@ -134,12 +189,14 @@ void *kmag_alloc_refill(struct kmag_cache *c, gfp_t gfp, unsigned long *flags)
 			break;
 		}
 		/* Nothing cached anywhere: grow, with IRQs as the caller had them. */
-		local_unlock_irqrestore(&c->cpu->lock, *flags);
+		local_unlock_irqrestore(&kmag_lock, *flags);
 		n = kmag_central_grow(c, gfp, NUMA_NO_NODE) >= 0;
-		local_lock_irqsave(&c->cpu->lock, *flags);
+		local_lock_irqsave(&kmag_lock, *flags);
 		if (!n)
 			return NULL;
 	}
+	/* Counted only for an operation that completes: hits = ops - misses. */
+	cc->stat[KMAG_MAG_MISS]++;
 	return cc->loaded->objs[--cc->loaded->rounds];
 }
 EXPORT_SYMBOL_NS_GPL(kmag_alloc_refill, KMAG_INTERNAL);
@@ -218,9 +275,9 @@ static void kmag_flush_this_cpu(void *arg)
 	struct kmag_cache *c = arg;
 	unsigned long flags;
 
-	local_lock_irqsave(&c->cpu->lock, flags);
+	local_lock_irqsave(&kmag_lock, flags);
 	kmag_cpu_flush(c, this_cpu_ptr(c->cpu));
-	local_unlock_irqrestore(&c->cpu->lock, flags);
+	local_unlock_irqrestore(&kmag_lock, flags);
 }
 
 /**

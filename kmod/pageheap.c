@@ -6,17 +6,25 @@
  *
  * Free spans sit in free[npages] (exact size; all free spans are at most one
  * chunk), with a bitmap of the non-empty lists so that the best fit is one
- * find_next_bit(). Allocation takes the best fit and splits it; freeing
- * coalesces with the free neighbours inside the same chunk. A chunk that is
- * entirely free is released to the buddy allocator, except that each heap
- * keeps kmag_heap_keep of them for the next request.
+ * find_next_bit(); an aligned request takes the first fit with room for an
+ * aligned run. Allocation splits the free span (the head and tail stay
+ * free); freeing coalesces with the free neighbours inside the same chunk.
+ * A chunk that is entirely free is released to the buddy allocator, except
+ * that each heap keeps kmag_heap_keep of them for the next request.
+ *
+ * Where pages come from (kmag_heap_alloc): the preferred node's free
+ * spans; new pages on that node without reclaim; the other nodes' free
+ * spans; new pages with the caller's gfp, wherever the buddy allocator finds
+ * them. The 2 MiB chunk is always an opportunistic try (no reclaim, no
+ * retry, no reserves), as SLUB's higher-order slab tries are.
  *
  * The map: kmag_map[pfn >> 9] points to a leaf of 512 span pointers, one per
- * page. Every page of a small-object span points to it, a large object's
- * first page points to its span, a free span is recorded at its first and
- * last page (what coalescing needs); all other entries are NULL. Entries
- * change under the owning heap's lock and are read locklessly.
- * Leaves are allocated on demand and freed at module exit.
+ * page. Every page of an in-use span points to it; a free span is recorded
+ * at its first and last page (what coalescing needs); other pages kmag holds
+ * are KMAG_MAP_GONE, pages it gave back NULL. Entries change under the
+ * owning heap's lock and are read locklessly. Pages of small-object spans
+ * also point to their span through page->private (cleared before the pages
+ * go back). Leaves are allocated on demand and freed at module exit.
  */
 #include <linux/kmemleak.h>
 #include <linux/mmzone.h>
@@ -31,7 +39,8 @@ struct kmag_heap {
 	struct list_head free[KMAG_CHUNK_PAGES + 1];
 	DECLARE_BITMAP(nonempty, KMAG_CHUNK_PAGES + 1);
 	struct list_head chunks;
-	unsigned int nr_free_chunks;	/* chunks that are one free span */
+	struct list_head empty_chunks;	/* chunks that are one free span */
+	unsigned int nr_free_chunks;
 	unsigned long sys_pages;	/* held from the buddy allocator */
 	unsigned long inuse_pages;	/* in in-use spans */
 	unsigned long released_pages;	/* given back since load */
@@ -41,14 +50,24 @@ struct kmag_heap {
 
 /* Span structs each heap keeps for reuse, sparing the slab allocator. */
 #define KMAG_SPARE_MAX 64
+/* Span structs one allocation may need: taken span, split tail, new chunk. */
+#define KMAG_SPARES 3
+/* Free spans looked at per list when searching for an aligned run. */
+#define KMAG_ALIGN_SCAN 8
+/* Chunks released per hold of a heap lock. */
+#define KMAG_RELEASE_BATCH 16
 
 struct kmag_span ***kmag_map;
 EXPORT_SYMBOL_NS_GPL(kmag_map, KMAG_INTERNAL);
 unsigned long kmag_map_leaves;
 EXPORT_SYMBOL_NS_GPL(kmag_map_leaves, KMAG_INTERNAL);
 
+/* Tests set this to make every span allocation fail. */
+bool kmag_fail_heap_alloc;
+EXPORT_SYMBOL_NS_GPL(kmag_fail_heap_alloc, KMAG_INTERNAL);
+
 static struct kmag_heap **kmag_heaps;
-static struct kmem_cache *kmag_span_cache;
+static struct kmem_cache *kmag_span_slab;
 static unsigned int kmag_heap_keep = 1;
 
 static struct kmag_heap *kmag_heap_of(int nid)
@@ -64,18 +83,13 @@ static void kmag_map_set(unsigned long addr, struct kmag_span *span)
 		   span);
 }
 
-/*
- * Map an in-use span's pages to @val: every page of a small-object span
- * (objects lie on all of them), only the first page of a large object (the
- * only address that may be freed; a pointer inside it finds no span and is
- * reported like any pointer kmag did not hand out).
- */
-static void kmag_map_inuse(struct kmag_span *span, struct kmag_span *val)
+static void kmag_map_range(unsigned long addr, unsigned int npages,
+			   struct kmag_span *val)
 {
-	unsigned long i, n = span->state == KMAG_SPAN_SMALL ? span->npages : 1;
+	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		kmag_map_set(span->base + (i << PAGE_SHIFT), val);
+	for (i = 0; i < npages; i++)
+		kmag_map_set(addr + ((unsigned long)i << PAGE_SHIFT), val);
 }
 
 /* Ensure map leaves exist for [addr, addr + npages). No lock held. */
@@ -102,20 +116,6 @@ static int kmag_map_prepare(unsigned long addr, unsigned int npages, gfp_t gfp)
 	return 0;
 }
 
-/* Fill the empty slots of @spare from the heap's pool. Heap lock held. */
-static void kmag_spares_take(struct kmag_heap *h, struct kmag_span **spare)
-{
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		if (spare[i] || list_empty(&h->spare))
-			continue;
-		spare[i] = list_first_entry(&h->spare, struct kmag_span, list);
-		list_del(&spare[i]->list);
-		h->nr_spare--;
-	}
-}
-
 /*
  * Keep @s for reuse. Heap lock held.
  * Return: false if the pool is full and the caller must free @s.
@@ -131,15 +131,81 @@ static bool kmag_spare_put(struct kmag_heap *h, struct kmag_span *s)
 	return true;
 }
 
+/*
+ * Lock @h with KMAG_SPARES span structs in @spare, from its pool or the
+ * slab allocator (allocated with the lock dropped).
+ * Return: 0 with the lock held, or -ENOMEM without it.
+ */
+static int kmag_heap_lock(struct kmag_heap *h, struct kmag_span **spare,
+			  gfp_t gfp, unsigned long *flags)
+{
+	int i, missing;
+
+	for (;;) {
+		spin_lock_irqsave(&h->lock, *flags);
+		for (i = missing = 0; i < KMAG_SPARES; i++) {
+			if (!spare[i] && !list_empty(&h->spare)) {
+				spare[i] = list_first_entry(&h->spare, struct kmag_span, list);
+				list_del(&spare[i]->list);
+				h->nr_spare--;
+			}
+			missing += !spare[i];
+		}
+		if (!missing)
+			return 0;
+		spin_unlock_irqrestore(&h->lock, *flags);
+		for (i = 0; i < KMAG_SPARES; i++) {
+			if (!spare[i])
+				spare[i] = kmem_cache_alloc(kmag_span_slab, kmag_meta_gfp(gfp));
+			if (!spare[i])
+				return -ENOMEM;
+		}
+	}
+}
+
+/* Unlock @h, giving the unused span structs of @spare back. */
+static void kmag_heap_unlock(struct kmag_heap *h, struct kmag_span **spare,
+			     unsigned long flags)
+{
+	int i;
+
+	for (i = 0; i < KMAG_SPARES; i++)
+		if (kmag_spare_put(h, spare[i]))
+			spare[i] = NULL;
+	spin_unlock_irqrestore(&h->lock, flags);
+	for (i = 0; i < KMAG_SPARES; i++) {
+		if (spare[i])
+			kmem_cache_free(kmag_span_slab, spare[i]);
+		spare[i] = NULL;
+	}
+}
+
+static struct kmag_span *kmag_spare_take(struct kmag_span **spare)
+{
+	struct kmag_span *s;
+	int i;
+
+	for (i = 0; i < KMAG_SPARES; i++) {
+		if (spare[i]) {
+			s = spare[i];
+			spare[i] = NULL;
+			return s;
+		}
+	}
+	return NULL;	/* callers take at most KMAG_SPARES */
+}
+
 static void kmag_free_insert(struct kmag_heap *h, struct kmag_span *s)
 {
-	s->state = KMAG_SPAN_FREE;
+	WRITE_ONCE(s->owner, KMAG_OWNER_FREE);
 	list_add(&s->list, &h->free[s->npages]);
 	__set_bit(s->npages, h->nonempty);
 	kmag_map_set(s->base, s);
 	kmag_map_set(s->base + ((unsigned long)(s->npages - 1) << PAGE_SHIFT), s);
-	if (s->npages == s->chunk->npages)
+	if (s->npages == s->chunk->npages) {
+		list_add(&s->chunk->empty, &h->empty_chunks);
 		h->nr_free_chunks++;
+	}
 }
 
 static void kmag_free_remove(struct kmag_heap *h, struct kmag_span *s)
@@ -147,70 +213,189 @@ static void kmag_free_remove(struct kmag_heap *h, struct kmag_span *s)
 	list_del(&s->list);
 	if (list_empty(&h->free[s->npages]))
 		__clear_bit(s->npages, h->nonempty);
-	kmag_map_set(s->base, NULL);
-	kmag_map_set(s->base + ((unsigned long)(s->npages - 1) << PAGE_SHIFT), NULL);
-	if (s->npages == s->chunk->npages)
+	kmag_map_set(s->base, KMAG_MAP_GONE);
+	kmag_map_set(s->base + ((unsigned long)(s->npages - 1) << PAGE_SHIFT),
+		     KMAG_MAP_GONE);
+	if (s->npages == s->chunk->npages) {
+		list_del(&s->chunk->empty);
 		h->nr_free_chunks--;
+	}
+}
+
+/* A span kmag may coalesce with: in a free list of this heap. */
+static bool kmag_span_is_free(struct kmag_span *s, struct kmag_chunk *ch)
+{
+	return s && READ_ONCE(s->owner) == KMAG_OWNER_FREE && s->chunk == ch;
+}
+
+/* The pages of @ch back to the buddy allocator. */
+static void kmag_chunk_free_pages(struct kmag_chunk *ch)
+{
+	unsigned int i;
+
+	if (ch->split) {
+		for (i = 0; i < ch->npages; i++)
+			__free_page(virt_to_page(ch->base + ((unsigned long)i << PAGE_SHIFT)));
+	} else {
+		free_pages(ch->base, ch->order);
+	}
+}
+
+/* A chunk that never joined a heap: pages and struct go. */
+static void kmag_chunk_free(struct kmag_chunk *ch)
+{
+	kmemleak_free((void *)ch->base);
+	kmag_chunk_free_pages(ch);
+	kfree(ch);
 }
 
 /* Give a chunk back to the buddy allocator. Heap lock held. */
 static void kmag_chunk_release(struct kmag_heap *h, struct kmag_chunk *ch)
 {
 	list_del(&ch->list);
+	/* The pages are no longer kmag's: their frees are invalid, not double. */
+	kmag_map_range(ch->base, ch->npages, NULL);
 	h->sys_pages -= ch->npages;
 	h->released_pages += ch->npages;
-	kmemleak_free((void *)ch->base);
-	free_pages(ch->base, ch->order);
-	kfree(ch);
+	kmag_chunk_free(ch);
 }
 
 /*
- * Take @npages from the best-fitting free span, using @spare for the span
- * handed out when the free span has to be split. Heap lock held.
- * Return: the span (state still FREE, not on a list), or NULL.
+ * Take @npages at an @align-page boundary from a free span, keeping what is
+ * left over on either side free. Uses structs from @spare. Heap lock held.
+ * Return: the span (not on a list, not in the map), or NULL.
  */
 static struct kmag_span *kmag_free_take(struct kmag_heap *h, unsigned int npages,
-					struct kmag_span **spare)
+					unsigned int align, struct kmag_span **spare)
 {
-	unsigned long idx = find_next_bit(h->nonempty, KMAG_CHUNK_PAGES + 1, npages);
+	unsigned long idx, start, end, abytes = (unsigned long)align << PAGE_SHIFT;
 	struct kmag_span *fs, *s;
+	unsigned int n;
 
 	lockdep_assert_held(&h->lock);
-	if (idx > KMAG_CHUNK_PAGES)
-		return NULL;
-	fs = list_first_entry(&h->free[idx], struct kmag_span, list);
+	for (idx = find_next_bit(h->nonempty, KMAG_CHUNK_PAGES + 1, npages);
+	     idx <= KMAG_CHUNK_PAGES;
+	     idx = find_next_bit(h->nonempty, KMAG_CHUNK_PAGES + 1, idx + 1)) {
+		/* Any span of npages + align - 1 pages holds an aligned run. */
+		if (idx >= npages + align - 1) {
+			fs = list_first_entry(&h->free[idx], struct kmag_span, list);
+			goto found;
+		}
+		n = 0;
+		list_for_each_entry(fs, &h->free[idx], list) {
+			if (ALIGN(fs->base, abytes) + ((unsigned long)npages << PAGE_SHIFT) <=
+			    fs->base + ((unsigned long)fs->npages << PAGE_SHIFT))
+				goto found;
+			if (++n == KMAG_ALIGN_SCAN)
+				break;
+		}
+	}
+	return NULL;
+found:
 	kmag_free_remove(h, fs);
-	if (fs->npages == npages)
-		return fs;
-	/* Split: hand out the front, keep the tail free. */
-	s = *spare;
-	*spare = NULL;
-	s->base = fs->base;
+	start = ALIGN(fs->base, abytes);
+	end = fs->base + ((unsigned long)fs->npages << PAGE_SHIFT);
+	if (start == fs->base) {
+		s = fs;
+	} else {
+		/* fs keeps the head, free. */
+		s = kmag_spare_take(spare);
+		s->chunk = fs->chunk;
+		s->nid = fs->nid;
+		fs->npages = (start - fs->base) >> PAGE_SHIFT;
+		kmag_free_insert(h, fs);
+	}
+	s->base = start;
 	s->npages = npages;
-	s->chunk = fs->chunk;
-	s->nid = fs->nid;
-	fs->base += (unsigned long)npages << PAGE_SHIFT;
-	fs->npages -= npages;
-	kmag_free_insert(h, fs);
+	start += (unsigned long)npages << PAGE_SHIFT;
+	if (start < end) {
+		fs = kmag_spare_take(spare);
+		fs->base = start;
+		fs->npages = (end - start) >> PAGE_SHIFT;
+		fs->chunk = s->chunk;
+		fs->nid = s->nid;
+		kmag_free_insert(h, fs);
+	}
 	return s;
 }
 
+/*
+ * Hand @s out to @c (a small-object span) or to a large object (@c NULL):
+ * owner first, then the map, so that a lockless reader that finds @s in the
+ * map sees its owner. Heap lock held.
+ */
+static void kmag_span_use(struct kmag_heap *h, struct kmag_span *s,
+			  struct kmag_cache *c)
+{
+	unsigned int i;
+
+	if (c) {
+		bitmap_zero(s->inuse, KMAG_MAX_SPAN_OBJS);
+		for (i = 0; i < s->npages; i++)
+			set_page_private(virt_to_page(s->base + ((unsigned long)i << PAGE_SHIFT)),
+					 (unsigned long)s);
+		WRITE_ONCE(s->owner, (unsigned long)c | KMAG_OWNER_SMALL);
+	} else {
+		WRITE_ONCE(s->owner, KMAG_OWNER_LARGE);
+	}
+	smp_wmb();	/* owner before map: pairs with the map readers */
+	kmag_map_range(s->base, s->npages, s);
+	h->inuse_pages += s->npages;
+}
+
+/* Undo kmag_span_use(): the span's pages map to KMAG_MAP_GONE. Heap lock held. */
+static void kmag_span_unuse(struct kmag_span *s)
+{
+	unsigned int i;
+
+	if (kmag_owner_state(s->owner) == KMAG_SPAN_SMALL)
+		for (i = 0; i < s->npages; i++)
+			set_page_private(virt_to_page(s->base + ((unsigned long)i << PAGE_SHIFT)),
+					 0);
+	kmag_map_range(s->base, s->npages, KMAG_MAP_GONE);
+	WRITE_ONCE(s->owner, KMAG_OWNER_FREEING);
+}
+
+/**
+ * kmag_chunk_try_gfp() - gfp for an opportunistic allocation of pages
+ * @gfp: the caller's flags
+ *
+ * A chunk of 2 MiB, or a span's pages on the preferred node before other
+ * nodes' free spans are considered, is worth having but not worth reclaim,
+ * compaction, retries, a warning, or the reserves of atomic allocations.
+ *
+ * Context: any context.
+ * Return: the flags to use.
+ */
+gfp_t kmag_chunk_try_gfp(gfp_t gfp)
+{
+	return (gfp & ~(__GFP_RECLAIM | __GFP_NOFAIL | __GFP_RETRY_MAYFAIL |
+			__GFP_HIGH | __GFP_ATOMIC | __GFP_MEMALLOC)) |
+	       __GFP_NORETRY | __GFP_NOWARN | __GFP_NOMEMALLOC;
+}
+EXPORT_SYMBOL_NS_GPL(kmag_chunk_try_gfp, KMAG_INTERNAL);
+
+/*
+ * Pages for a new chunk that can hold a span of @npages: a whole 2 MiB
+ * chunk if the buddy allocator has one to spare (never reclaiming for it),
+ * else just enough pages, with @gfp. A dedicated chunk (above 2 MiB) gets
+ * exactly @npages: the tail of the power-of-two block is given back.
+ * __GFP_THISNODE in @gfp keeps the pages on @nid.
+ */
 static struct kmag_chunk *kmag_chunk_alloc(int nid, unsigned int npages, gfp_t gfp)
 {
 	gfp_t pgfp = gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_ACCOUNT | __GFP_DMA |
 			     __GFP_DMA32 | __GFP_HIGHMEM | __GFP_MOVABLE);
-	unsigned int order = get_order((unsigned long)npages << PAGE_SHIFT);
+	unsigned int i, order = get_order((unsigned long)npages << PAGE_SHIFT);
 	struct kmag_chunk *ch;
 	struct page *page = NULL;
 
-	ch = kmalloc(sizeof(*ch), kmag_meta_gfp(gfp));
+	ch = kzalloc(sizeof(*ch), kmag_meta_gfp(gfp));
 	if (!ch)
 		return NULL;
 	ch->dedicated = npages > KMAG_CHUNK_PAGES;
 	if (!ch->dedicated) {
-		/* A whole chunk if the buddy allocator has one to spare. */
-		page = alloc_pages_node(nid, (pgfp | __GFP_NORETRY | __GFP_NOWARN) &
-					~__GFP_NOFAIL, KMAG_CHUNK_ORDER);
+		page = alloc_pages_node(nid, kmag_chunk_try_gfp(pgfp), KMAG_CHUNK_ORDER);
 		if (page)
 			order = KMAG_CHUNK_ORDER;
 	}
@@ -224,8 +409,15 @@ static struct kmag_chunk *kmag_chunk_alloc(int nid, unsigned int npages, gfp_t g
 	ch->order = order;
 	ch->npages = 1U << order;
 	ch->nid = page_to_nid(page);
+	if (ch->dedicated && npages < ch->npages) {
+		split_page(page, order);
+		for (i = npages; i < ch->npages; i++)
+			__free_page(page + i);
+		ch->npages = npages;
+		ch->split = true;
+	}
 	if (kmag_map_prepare(ch->base, ch->npages, gfp)) {
-		__free_pages(page, order);
+		kmag_chunk_free_pages(ch);
 		kfree(ch);
 		return NULL;
 	}
@@ -235,87 +427,118 @@ static struct kmag_chunk *kmag_chunk_alloc(int nid, unsigned int npages, gfp_t g
 	return ch;
 }
 
+/* Take a span from @h's free spans. Return: the in-use span, or NULL. */
+static struct kmag_span *kmag_heap_take(struct kmag_heap *h, unsigned int npages,
+					unsigned int align, gfp_t gfp,
+					struct kmag_cache *c)
+{
+	struct kmag_span *spare[KMAG_SPARES] = { NULL }, *s;
+	unsigned long flags;
+
+	/* Racy peek: nothing free here that could fit. */
+	if (find_next_bit(h->nonempty, KMAG_CHUNK_PAGES + 1, npages) > KMAG_CHUNK_PAGES)
+		return NULL;
+	if (kmag_heap_lock(h, spare, gfp, &flags))
+		return NULL;
+	s = kmag_free_take(h, npages, align, spare);
+	if (s)
+		kmag_span_use(h, s, c);
+	kmag_heap_unlock(h, spare, flags);
+	return s;
+}
+
+/* Make @ch part of its node's heap and take the span from it. */
+static struct kmag_span *kmag_heap_add(struct kmag_chunk *ch, unsigned int npages,
+				       unsigned int align, gfp_t gfp,
+				       struct kmag_cache *c)
+{
+	struct kmag_span *spare[KMAG_SPARES] = { NULL }, *fs, *s;
+	struct kmag_heap *h = kmag_heap_of(ch->nid);
+	unsigned long flags;
+
+	if (kmag_heap_lock(h, spare, gfp, &flags)) {
+		kmag_chunk_free(ch);
+		return NULL;
+	}
+	fs = kmag_spare_take(spare);
+	fs->base = ch->base;
+	fs->npages = ch->npages;
+	fs->chunk = ch;
+	fs->nid = ch->nid;
+	list_add(&ch->list, &h->chunks);
+	h->sys_pages += ch->npages;
+	if (ch->dedicated) {
+		s = fs;
+	} else {
+		kmag_free_insert(h, fs);
+		s = kmag_free_take(h, npages, align, spare);
+	}
+	if (s)
+		kmag_span_use(h, s, c);
+	kmag_heap_unlock(h, spare, flags);
+	return s;
+}
+
 /**
  * kmag_heap_alloc() - allocate a span of pages
  * @nid: preferred node, or NUMA_NO_NODE for the local one
  * @npages: span size, 1 .. KMAG_MAX_SIZE / PAGE_SIZE
- * @gfp: may sleep only if gfpflags_allow_blocking(@gfp)
+ * @align: alignment of the span, in pages (a power of two, at most
+ *         KMAG_CHUNK_PAGES)
+ * @gfp: may sleep only if gfpflags_allow_blocking(@gfp); __GFP_THISNODE
+ *       makes @nid strict
  * @c: the cache the span is for (KMAG_SPAN_SMALL), or NULL for a large
  *     object (KMAG_SPAN_LARGE)
  *
- * The span's pages all map to it once it is returned. Its memory is not
+ * In order: free spans of @nid's heap; new pages on @nid without reclaim;
+ * free spans of the other nodes' heaps; new pages with @gfp, wherever the
+ * buddy allocator finds them. So a node that is out of memory does not make
+ * kmag grow on every call while other nodes have free spans, and no
+ * allocation reclaims while kmag holds free memory somewhere.
+ * The span's pages all map to it once it is returned; its memory is not
  * zeroed.
  *
  * Context: any context; no kmag lock held.
  * Return: the span, or NULL when memory (or metadata) is short.
  */
-struct kmag_span *kmag_heap_alloc(int nid, unsigned int npages, gfp_t gfp,
+struct kmag_span *kmag_heap_alloc(int nid, unsigned int npages,
+				  unsigned int align, gfp_t gfp,
 				  struct kmag_cache *c)
 {
-	struct kmag_span *spare[2] = { NULL, NULL }, *s = NULL;
-	struct kmag_chunk *ch = NULL;
-	struct kmag_heap *h;
-	unsigned long flags;
-	int i;
+	bool strict = gfp & __GFP_THISNODE;
+	bool dedicated = npages > KMAG_CHUNK_PAGES;
+	struct kmag_chunk *ch;
+	struct kmag_span *s;
+	int n;
 
-	if (nid == NUMA_NO_NODE)
-		nid = numa_mem_id();
-	for (;;) {
-		h = kmag_heap_of(nid);
-		spin_lock_irqsave(&h->lock, flags);
-		/* Two span structs at hand: one to hand out, one for a split. */
-		kmag_spares_take(h, spare);
-		if (!spare[0] || !spare[1]) {
-			spin_unlock_irqrestore(&h->lock, flags);
-			for (i = 0; i < 2; i++)
-				spare[i] = spare[i] ?: kmem_cache_alloc(kmag_span_cache,
-									kmag_meta_gfp(gfp));
-			if (!spare[0] || !spare[1])
-				goto out;
-			continue;
-		}
-		if (ch) {
-			/* Our new chunk becomes one free span of this heap. */
-			struct kmag_span *fs = spare[1];
-
-			spare[1] = NULL;
-			fs->base = ch->base;
-			fs->npages = ch->npages;
-			fs->chunk = ch;
-			fs->nid = ch->nid;
-			list_add(&ch->list, &h->chunks);
-			h->sys_pages += ch->npages;
-			if (ch->dedicated) {
-				s = fs;
-			} else {
-				kmag_free_insert(h, fs);
-				ch = NULL;
-			}
-		}
-		if (!s && npages <= KMAG_CHUNK_PAGES)
-			s = kmag_free_take(h, npages, &spare[0]);
-		if (s) {
-			s->state = c ? KMAG_SPAN_SMALL : KMAG_SPAN_LARGE;
-			s->cache = c;
-			kmag_map_inuse(s, s);
-			h->inuse_pages += s->npages;
-			for (i = 0; i < 2; i++)
-				if (kmag_spare_put(h, spare[i]))
-					spare[i] = NULL;
-			spin_unlock_irqrestore(&h->lock, flags);
-			break;
-		}
-		spin_unlock_irqrestore(&h->lock, flags);
-		ch = kmag_chunk_alloc(nid, npages, gfp);
-		if (!ch)
-			break;
-		nid = ch->nid;
+	if (unlikely(READ_ONCE(kmag_fail_heap_alloc)))
+		return NULL;
+	if (nid == NUMA_NO_NODE || !node_state(nid, N_MEMORY))
+		nid = strict && nid != NUMA_NO_NODE ? nid : numa_mem_id();
+	if (!dedicated) {
+		s = kmag_heap_take(kmag_heap_of(nid), npages, align, gfp, c);
+		if (s)
+			return s;
 	}
-out:
-	for (i = 0; i < 2; i++)
-		if (spare[i])
-			kmem_cache_free(kmag_span_cache, spare[i]);
-	return s;
+	if (strict) {
+		ch = kmag_chunk_alloc(nid, npages, gfp);
+	} else {
+		ch = kmag_chunk_alloc(nid, npages, kmag_chunk_try_gfp(gfp) | __GFP_THISNODE);
+		for_each_node_state(n, N_MEMORY) {
+			if (ch || dedicated)
+				break;
+			if (n == nid)
+				continue;
+			s = kmag_heap_take(kmag_heap_of(n), npages, align, gfp, c);
+			if (s)
+				return s;
+		}
+		if (!ch)
+			ch = kmag_chunk_alloc(nid, npages, gfp);
+	}
+	if (!ch)
+		return NULL;
+	return kmag_heap_add(ch, npages, align, gfp, c);
 }
 EXPORT_SYMBOL_NS_GPL(kmag_heap_alloc, KMAG_INTERNAL);
 
@@ -323,7 +546,8 @@ EXPORT_SYMBOL_NS_GPL(kmag_heap_alloc, KMAG_INTERNAL);
  * kmag_heap_free() - give a span back to its page heap
  * @span: an in-use span from kmag_heap_alloc()
  *
- * Coalesces with free neighbours in the same chunk; a chunk that becomes
+ * Its pages map to KMAG_MAP_GONE (a later free there is a double free). It
+ * coalesces with free neighbours in the same chunk; a chunk that becomes
  * entirely free is released to the buddy allocator unless the heap keeps it.
  *
  * Context: any context; may be called with a central lock held.
@@ -332,27 +556,22 @@ void kmag_heap_free(struct kmag_span *span)
 {
 	struct kmag_chunk *ch = span->chunk;
 	struct kmag_heap *h = kmag_heap_of(ch->nid);
-	struct kmag_span *nb, *dead[2] = { NULL, NULL };
+	struct kmag_span *nb, *dead[3] = { NULL, NULL, NULL };
 	unsigned long flags, end;
-	int i;
+	unsigned int i;
 
 	spin_lock_irqsave(&h->lock, flags);
 	h->inuse_pages -= span->npages;
-	kmag_map_inuse(span, NULL);
+	kmag_span_unuse(span);
 	if (ch->dedicated) {
 		kmag_chunk_release(h, ch);
-		if (kmag_spare_put(h, span))
-			span = NULL;
-		spin_unlock_irqrestore(&h->lock, flags);
-		if (span)
-			kmem_cache_free(kmag_span_cache, span);
-		return;
+		dead[0] = span;
+		goto out;
 	}
-	span->cache = NULL;
 	/* Left neighbour: a free span ending just before us. */
 	if (span->base > ch->base) {
 		nb = kmag_span_of((void *)(span->base - PAGE_SIZE));
-		if (nb && nb->state == KMAG_SPAN_FREE && nb->chunk == ch) {
+		if (kmag_span_is_free(nb, ch)) {
 			kmag_free_remove(h, nb);
 			span->base = nb->base;
 			span->npages += nb->npages;
@@ -362,7 +581,7 @@ void kmag_heap_free(struct kmag_span *span)
 	end = span->base + ((unsigned long)span->npages << PAGE_SHIFT);
 	if (end < ch->base + ((unsigned long)ch->npages << PAGE_SHIFT)) {
 		nb = kmag_span_of((void *)end);
-		if (nb && nb->state == KMAG_SPAN_FREE && nb->chunk == ch) {
+		if (kmag_span_is_free(nb, ch)) {
 			kmag_free_remove(h, nb);
 			span->npages += nb->npages;
 			dead[1] = nb;
@@ -370,22 +589,18 @@ void kmag_heap_free(struct kmag_span *span)
 	}
 	if (span->npages == ch->npages && h->nr_free_chunks >= kmag_heap_keep) {
 		kmag_chunk_release(h, ch);
-		if (kmag_spare_put(h, span))
-			span = NULL;
+		dead[2] = span;
 	} else {
 		kmag_free_insert(h, span);
-		span = NULL;
 	}
-	for (i = 0; i < 2; i++)
+out:
+	for (i = 0; i < ARRAY_SIZE(dead); i++)
 		if (kmag_spare_put(h, dead[i]))
 			dead[i] = NULL;
 	spin_unlock_irqrestore(&h->lock, flags);
-	if (span)
-		kmem_cache_free(kmag_span_cache, span);
-	if (dead[0])
-		kmem_cache_free(kmag_span_cache, dead[0]);
-	if (dead[1])
-		kmem_cache_free(kmag_span_cache, dead[1]);
+	for (i = 0; i < ARRAY_SIZE(dead); i++)
+		if (dead[i])
+			kmem_cache_free(kmag_span_slab, dead[i]);
 }
 EXPORT_SYMBOL_NS_GPL(kmag_heap_free, KMAG_INTERNAL);
 
@@ -393,13 +608,18 @@ EXPORT_SYMBOL_NS_GPL(kmag_heap_free, KMAG_INTERNAL);
  * kmag_heap_release() - release entirely free chunks to the buddy allocator
  * @keep: how many free chunks each node's heap may keep
  *
+ * Only the heaps' lists of entirely free chunks are walked, at most
+ * KMAG_RELEASE_BATCH chunks per hold of a heap lock.
+ *
  * Context: any context; no heap lock held.
+ * Return: the number of heap lock holds it took (at least one per node).
  */
-void kmag_heap_release(unsigned int keep)
+unsigned int kmag_heap_release(unsigned int keep)
 {
-	struct kmag_chunk *ch, *tmp;
 	struct kmag_span *s, *stmp;
+	struct kmag_chunk *ch;
 	struct kmag_heap *h;
+	unsigned int n, holds = 0;
 	unsigned long flags;
 	LIST_HEAD(dead);
 	int nid;
@@ -408,21 +628,23 @@ void kmag_heap_release(unsigned int keep)
 		h = kmag_heap_of(nid);
 		if (!h)
 			continue;
-		spin_lock_irqsave(&h->lock, flags);
-		list_for_each_entry_safe(ch, tmp, &h->chunks, list) {
-			if (h->nr_free_chunks <= keep)
-				break;
-			s = kmag_span_of((void *)ch->base);
-			if (s->state != KMAG_SPAN_FREE || s->npages != ch->npages)
-				continue;
-			kmag_free_remove(h, s);
-			kmag_chunk_release(h, ch);
-			list_add(&s->list, &dead);
-		}
-		spin_unlock_irqrestore(&h->lock, flags);
+		do {
+			spin_lock_irqsave(&h->lock, flags);
+			holds++;
+			for (n = 0; n < KMAG_RELEASE_BATCH && h->nr_free_chunks > keep; n++) {
+				ch = list_first_entry(&h->empty_chunks, struct kmag_chunk, empty);
+				s = kmag_span_of((void *)ch->base);
+				kmag_free_remove(h, s);
+				kmag_chunk_release(h, ch);
+				list_add(&s->list, &dead);
+			}
+			n = h->nr_free_chunks > keep;
+			spin_unlock_irqrestore(&h->lock, flags);
+		} while (n);
 	}
 	list_for_each_entry_safe(s, stmp, &dead, list)
-		kmem_cache_free(kmag_span_cache, s);
+		kmem_cache_free(kmag_span_slab, s);
+	return holds;
 }
 EXPORT_SYMBOL_NS_GPL(kmag_heap_release, KMAG_INTERNAL);
 
@@ -452,6 +674,12 @@ void kmag_heap_sizes(unsigned long *sys, unsigned long *inuse,
 }
 EXPORT_SYMBOL_NS_GPL(kmag_heap_sizes, KMAG_INTERNAL);
 
+/* Once per struct: no bit of inuse is ever set while a span is not small. */
+static void kmag_span_ctor(void *p)
+{
+	memset(p, 0, sizeof(struct kmag_span));
+}
+
 int kmag_heap_init(void)
 {
 	unsigned long end_pfn = 0;
@@ -476,11 +704,16 @@ int kmag_heap_init(void)
 		for (i = 0; i <= KMAG_CHUNK_PAGES; i++)
 			INIT_LIST_HEAD(&h->free[i]);
 		INIT_LIST_HEAD(&h->chunks);
+		INIT_LIST_HEAD(&h->empty_chunks);
 		INIT_LIST_HEAD(&h->spare);
 		kmag_heaps[nid] = h;
 	}
-	kmag_span_cache = KMEM_CACHE(kmag_span, 0);
-	if (!kmag_span_cache)
+	/* Lockless readers may see a span struct reused, never freed. */
+	kmag_span_slab = kmem_cache_create("kmag_span", sizeof(struct kmag_span),
+					    __alignof__(struct kmag_span),
+					    SLAB_TYPESAFE_BY_RCU | SLAB_HWCACHE_ALIGN,
+					    kmag_span_ctor);
+	if (!kmag_span_slab)
 		goto fail;
 	return 0;
 fail:
@@ -516,16 +749,18 @@ void kmag_heap_exit(void)
 				if (WARN_ON_ONCE(!s || s->base != addr))
 					break;
 				addr += (unsigned long)s->npages << PAGE_SHIFT;
-				if (s->state == KMAG_SPAN_FREE)
+				if (s->owner == KMAG_OWNER_FREE) {
 					kmag_free_remove(h, s);
-				else
-					kmag_map_inuse(s, NULL);
-				kmem_cache_free(kmag_span_cache, s);
+				} else {
+					h->inuse_pages -= s->npages;
+					kmag_span_unuse(s);
+				}
+				kmem_cache_free(kmag_span_slab, s);
 			}
 			kmag_chunk_release(h, ch);
 		}
 		list_for_each_entry_safe(s, stmp, &h->spare, list)
-			kmem_cache_free(kmag_span_cache, s);
+			kmem_cache_free(kmag_span_slab, s);
 		kfree(h);
 	}
 	kfree(kmag_heaps);
@@ -534,6 +769,6 @@ void kmag_heap_exit(void)
 		kfree(kmag_map[i]);
 	kvfree(kmag_map);
 	kmag_map = NULL;
-	kmem_cache_destroy(kmag_span_cache);
-	kmag_span_cache = NULL;
+	kmem_cache_destroy(kmag_span_slab);
+	kmag_span_slab = NULL;
 }
