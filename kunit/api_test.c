@@ -3,7 +3,9 @@
  * kmag_api: the semantics promised by include/kmag.h, one test per promise.
  */
 #include <kunit/test.h>
+#include <linux/cpu.h>
 #include <linux/log2.h>
+#include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -22,12 +24,16 @@ static void kmag_api_zero_size(struct kunit *test)
 	kmag_free_sensitive(NULL);
 }
 
-/* 8-byte alignment always; powers of two naturally (page-aligned above). */
+/*
+ * 8-byte alignment always; every power-of-two size naturally aligned, up to
+ * 4 MiB, as kmalloc guarantees (several objects each: one may be aligned by
+ * chance).
+ */
 static void kmag_api_alignment(struct kunit *test)
 {
 	static const size_t sizes[] = { 1, 7, 8, 12, 24, 40, 100, 200, 1000,
 					3000, 5000, 20000, 40000, 100000 };
-	unsigned long align;
+	void *objs[8];
 	size_t size;
 	void *p;
 	int i;
@@ -40,12 +46,16 @@ static void kmag_api_alignment(struct kunit *test)
 		kmag_free(p);
 	}
 	for (size = 8; size <= KMAG_MAX_ALLOC; size *= 2) {
-		p = kmag_alloc(size, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p);
-		align = min_t(size_t, size, PAGE_SIZE);
-		KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)p, align), "size %zu", size);
-		KUNIT_EXPECT_EQ(test, kmag_size(p), size);
-		kmag_free(p);
+		for (i = 0; i < ARRAY_SIZE(objs); i++) {
+			objs[i] = kmag_alloc(size, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+			KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)objs[i], size),
+					      "size %zu: off by %lu", size,
+					      (unsigned long)objs[i] & (size - 1));
+			KUNIT_EXPECT_EQ(test, kmag_size(objs[i]), size);
+		}
+		for (i = 0; i < ARRAY_SIZE(objs); i++)
+			kmag_free(objs[i]);
 	}
 }
 
@@ -195,6 +205,31 @@ static void kmag_api_large(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.large_frees - before.large_frees, ARRAY_SIZE(sizes));
 }
 
+/*
+ * Above 2 MiB, an object holds exactly its pages: kmag_size(), the
+ * counters and the zeroing all agree on PAGE_ALIGN(size).
+ */
+static void kmag_api_large_exact(struct kunit *test)
+{
+	const size_t size = (3 << 20) + 1, bytes = PAGE_ALIGN(size);
+	struct kmag_stats before, mid, after;
+	u8 *p;
+
+	kmag_stats_read(&before);
+	p = kmag_alloc(size, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	kmag_stats_read(&mid);
+	KUNIT_EXPECT_EQ(test, kmag_size(p), bytes);
+	KUNIT_EXPECT_TRUE(test, kmag_test_zero(p, kmag_size(p)));
+	KUNIT_EXPECT_EQ(test, mid.alloc_bytes - before.alloc_bytes, bytes);
+	KUNIT_EXPECT_EQ(test, mid.inuse_bytes - before.inuse_bytes, bytes);
+	KUNIT_EXPECT_EQ(test, mid.sys_bytes - before.sys_bytes, bytes);
+	kmag_free(p);
+	kmag_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.alloc_bytes, before.alloc_bytes);
+	KUNIT_EXPECT_EQ(test, after.sys_bytes, before.sys_bytes);
+}
+
 /* kmag_alloc_node() gives memory of the node asked for. */
 static void kmag_api_node(struct kunit *test)
 {
@@ -212,7 +247,133 @@ static void kmag_api_node(struct kunit *test)
 		}
 	}
 	KUNIT_EXPECT_NULL(test, kmag_alloc_node(64, GFP_KERNEL, MAX_NUMNODES + 5));
+	KUNIT_EXPECT_NULL(test, kmag_alloc_node(64, GFP_KERNEL, -2));
 	KUNIT_EXPECT_NULL(test, kmag_alloc(64, GFP_KERNEL | GFP_DMA));
+}
+
+static unsigned long kmag_test_misses(struct kmag_cache *c)
+{
+	unsigned long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += per_cpu_ptr(c->cpu, cpu)->stat[KMAG_MAG_MISS];
+	return n;
+}
+
+/*
+ * kmalloc_node(size, gfp, this node), the common pattern, is served by the
+ * loaded magazine when it holds objects of this node: no slow path.
+ */
+static void kmag_api_node_local(struct kunit *test)
+{
+	struct kmag_cache *c = kmag_classes[kmag_size_class(96)];
+	unsigned long miss;
+	void *objs[16];
+	int nid, i, hits = 0;
+
+	migrate_disable();
+	nid = numa_mem_id();
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		objs[i] = kmag_alloc(96, GFP_KERNEL);
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		hits += page_to_nid(virt_to_page(objs[i])) == nid;
+		kmag_free(objs[i]);
+	}
+	/* Freed on this CPU: on top of its loaded magazine now. */
+	miss = kmag_test_misses(c);
+	for (i = 0; i < hits; i++) {
+		objs[i] = kmag_alloc_node(96, GFP_KERNEL, nid);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_EXPECT_EQ(test, page_to_nid(virt_to_page(objs[i])), nid);
+	}
+	KUNIT_EXPECT_EQ(test, kmag_test_misses(c), miss);
+	migrate_enable();
+	KUNIT_EXPECT_GT(test, hits, 0);
+	for (i = 0; i < hits; i++)
+		kmag_free(objs[i]);
+}
+
+/* Pages of one node taken away from everybody, to be given back. */
+struct kmag_hoard {
+	struct page *pages;	/* linked through page->lru */
+	unsigned long nr;
+};
+
+static void kmag_hoard_node(struct kmag_hoard *h, int nid)
+{
+	struct page *page;
+	int order;
+
+	h->pages = NULL;
+	h->nr = 0;
+	for (order = MAX_ORDER - 1; order >= 0; order--) {
+		while ((page = alloc_pages_node(nid, GFP_NOWAIT | __GFP_THISNODE |
+						__GFP_NOWARN, order))) {
+			page->private = order;
+			page->lru.next = (void *)h->pages;
+			h->pages = page;
+			h->nr += 1UL << order;
+			cond_resched();
+		}
+	}
+}
+
+static void kmag_hoard_free(struct kmag_hoard *h)
+{
+	struct page *page;
+
+	while ((page = h->pages)) {
+		h->pages = (void *)page->lru.next;
+		__free_pages(page, page->private);
+	}
+}
+
+/*
+ * A node out of memory: kmag_alloc_node() to it falls back to the other
+ * nodes (as kmalloc_node does) without growing on every call, and with
+ * __GFP_THISNODE fails cleanly.
+ */
+static void kmag_api_node_exhausted(struct kunit *test)
+{
+	struct kmag_cache *c = kmag_classes[kmag_size_class(256)];
+	struct kmag_stats before, after;
+	struct kmag_hoard hoard;
+	const int n = 200;
+	void **objs, *p;
+	int nid, i;
+
+	if (num_node_state(N_MEMORY) < 2)
+		kunit_skip(test, "needs two nodes with memory");
+	nid = first_node(node_states[N_MEMORY]);
+	if (nid == numa_mem_id())
+		nid = next_node(nid, node_states[N_MEMORY]);
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	kmag_drain();
+	kmag_hoard_node(&hoard, nid);
+	kunit_info(test, "node %d: %lu pages taken\n", nid, hoard.nr);
+	kmag_stats_read(&before);
+	for (i = 0; i < n; i++) {
+		objs[i] = kmag_alloc_node(256, GFP_KERNEL, nid);
+		if (!objs[i])
+			break;
+	}
+	kmag_stats_read(&after);
+	/* Strict: from that node or nothing (pages freed meanwhile may be there). */
+	p = kmag_alloc_node(1024, GFP_NOWAIT | __GFP_THISNODE, nid);
+	if (p) {
+		KUNIT_EXPECT_EQ(test, page_to_nid(virt_to_page(p)), nid);
+		kmag_free(p);
+	}
+	kmag_hoard_free(&hoard);
+	KUNIT_EXPECT_EQ(test, i, n);
+	/* 200 objects of 256 bytes: the spans they need, one chunk at most. */
+	KUNIT_EXPECT_LE(test, after.sys_bytes - before.sys_bytes, (long)SZ_2M);
+	KUNIT_EXPECT_LE(test, c->central.nr_spans, DIV_ROUND_UP(n, c->objs_per_span) + 1);
+	while (i--)
+		kmag_free(objs[i]);
 }
 
 /* Named caches: alignment, usable size, bulk all-or-nothing. */
@@ -261,7 +422,22 @@ static void kmag_api_cache(struct kunit *test)
 	kmag_cache_destroy(c);
 }
 
-/* Destroying a cache with live objects reports and keeps it usable. */
+static bool kmag_test_cache_listed(struct kmag_cache *c)
+{
+	struct kmag_cache *x;
+	bool found = false;
+
+	mutex_lock(&kmag_caches_mutex);
+	list_for_each_entry(x, &kmag_caches, list)
+		found |= x == c;
+	mutex_unlock(&kmag_caches_mutex);
+	return found;
+}
+
+/*
+ * Destroying a cache with live objects reports and keeps it usable for
+ * frees; the free of its last object frees the cache.
+ */
 static void kmag_api_destroy_live(struct kunit *test)
 {
 	struct kmag_cache *c = kmag_cache_create("kmag_test_live", 128, 0, 0, NULL);
@@ -278,11 +454,136 @@ static void kmag_api_destroy_live(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, c->dead);
 	KUNIT_EXPECT_EQ(test, kmag_central_live(c), 3);
 	KUNIT_EXPECT_NULL(test, kmag_cache_alloc(c, GFP_KERNEL));
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 2; i++) {
 		KUNIT_EXPECT_TRUE(test, kmag_test_intact(p[i], 128));
 		kmag_cache_free(c, p[i]);
 	}
-	KUNIT_EXPECT_EQ(test, kmag_central_live(c), 0);
+	KUNIT_EXPECT_EQ(test, kmag_central_live(c), 1);
+	flush_workqueue(kmag_wq);
+	KUNIT_EXPECT_TRUE(test, kmag_test_cache_listed(c));
+	KUNIT_EXPECT_TRUE(test, kmag_test_intact(p[2], 128));
+	kmag_cache_free(c, p[2]);
+	flush_workqueue(kmag_wq);
+	/* c is gone now: only its absence may be looked at. */
+	KUNIT_EXPECT_FALSE(test, kmag_test_cache_listed(c));
+}
+
+/*
+ * The fast paths' fields share no cache line with the central lock, which
+ * every CPU's slow path writes.
+ */
+static void kmag_api_layout(struct kunit *test)
+{
+	struct kmag_cache *c = kmag_classes[0];
+
+	KUNIT_EXPECT_LE(test, offsetofend(struct kmag_cache, span_align), L1_CACHE_BYTES);
+	KUNIT_EXPECT_GE(test, offsetof(struct kmag_cache, central.lock), L1_CACHE_BYTES);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)c, L1_CACHE_BYTES));
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)&c->central.lock, L1_CACHE_BYTES));
+	/* The span's in-use bits live apart from what lookups read. */
+	KUNIT_EXPECT_GE(test, offsetof(struct kmag_span, inuse), L1_CACHE_BYTES);
+	KUNIT_EXPECT_LE(test, offsetofend(struct kmag_span, chunk), L1_CACHE_BYTES);
+}
+
+/* All different: a double free handed nothing out twice. */
+static void kmag_test_unique(struct kunit *test, void **objs, int n)
+{
+	int i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			KUNIT_ASSERT_PTR_NE_MSG(test, objs[i], objs[j], "handed out twice");
+}
+
+/*
+ * Double frees in any order are reported exactly once each, not counted
+ * as frees, and never hand an object out twice.
+ */
+static void kmag_api_double_free(struct kunit *test)
+{
+	struct kmag_cache *c = kmag_cache_create("kmag_test_twice", 200, 0, 0, NULL);
+	struct kmag_stats before, after;
+	void *a, *b, *x, **objs;
+	int i, n;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	n = 3 * c->mag_capacity + 8;
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	a = kmag_cache_alloc(c, GFP_KERNEL);
+	b = kmag_cache_alloc(c, GFP_KERNEL);
+	x = kmag_alloc(200, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	kmag_stats_read(&before);
+	/* Expecting four double-free reports. */
+	kmag_cache_free(c, a);
+	kmag_cache_free(c, b);
+	kmag_cache_free(c, a);		/* a, b, a */
+	kmag_free(b);			/* b again, through kmag_free */
+	kmag_free(x);
+	kmag_free(x);			/* x, x */
+	kmag_free(x);			/* x, x, x */
+	kmag_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.double_frees - before.double_frees, 4);
+	KUNIT_EXPECT_EQ(test, after.invalid_frees, before.invalid_frees);
+	KUNIT_EXPECT_EQ(test, after.frees - before.frees, 3);
+	KUNIT_EXPECT_EQ(test, after.live_objects - before.live_objects, -3);
+	for (i = 0; i < n; i++) {
+		objs[i] = kmag_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	kmag_test_unique(test, objs, n);
+	for (i = 0; i < n; i++)
+		kmag_cache_free(c, objs[i]);
+	kmag_cache_destroy(c);
+}
+
+/*
+ * Without memory for magazines, allocation and free go straight to the
+ * spans; and a miss is counted only for an operation that completes.
+ */
+static void kmag_api_no_magazines(struct kunit *test)
+{
+	struct kmag_cache *c = kmag_cache_create("kmag_test_nomag", 64, 0, 0, NULL);
+	unsigned long miss;
+	void *p, *q, *live;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	live = kmag_cache_alloc(c, GFP_KERNEL);	/* keeps its span */
+	KUNIT_ASSERT_NOT_NULL(test, live);
+	cpus_read_lock();
+	kmag_magazines_drain(c);		/* no CPU has magazines now */
+	cpus_read_unlock();
+	KUNIT_ASSERT_EQ(test, c->central.nr_spans, 1);
+
+	WRITE_ONCE(kmag_fail_mag_alloc, true);
+	p = kmag_cache_alloc(c, GFP_KERNEL);
+	q = kmag_cache_alloc(c, GFP_ATOMIC);
+	WRITE_ONCE(kmag_fail_mag_alloc, false);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, p, q);
+	kmag_cache_free(c, p);
+	kmag_cache_free(c, q);
+	kmag_cache_free(c, live);
+
+	cpus_read_lock();
+	kmag_magazines_drain(c);
+	cpus_read_unlock();
+	KUNIT_ASSERT_EQ(test, c->central.nr_spans, 0);
+	miss = kmag_test_misses(c);
+	WRITE_ONCE(kmag_fail_heap_alloc, true);
+	p = kmag_cache_alloc(c, GFP_KERNEL);	/* no span can be had */
+	WRITE_ONCE(kmag_fail_heap_alloc, false);
+	KUNIT_EXPECT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, kmag_test_misses(c), miss);
+	p = kmag_cache_alloc(c, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, kmag_test_misses(c), miss + 1);
+	kmag_cache_free(c, p);
+	kmag_cache_destroy(c);
 }
 
 /* Frees of memory kmag did not hand out are reported, counted, ignored. */
@@ -355,9 +656,15 @@ static struct kunit_case kmag_api_cases[] = {
 	KUNIT_CASE(kmag_api_oversize),
 	KUNIT_CASE(kmag_api_realloc),
 	KUNIT_CASE(kmag_api_large),
+	KUNIT_CASE(kmag_api_large_exact),
 	KUNIT_CASE(kmag_api_node),
+	KUNIT_CASE(kmag_api_node_local),
+	KUNIT_CASE(kmag_api_node_exhausted),
 	KUNIT_CASE(kmag_api_cache),
 	KUNIT_CASE(kmag_api_destroy_live),
+	KUNIT_CASE(kmag_api_layout),
+	KUNIT_CASE(kmag_api_double_free),
+	KUNIT_CASE(kmag_api_no_magazines),
 	KUNIT_CASE(kmag_api_invalid_free),
 	KUNIT_CASE(kmag_api_free_sensitive),
 	{}

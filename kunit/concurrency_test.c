@@ -283,10 +283,249 @@ static void kmag_concurrency_hotplug(struct kunit *test)
 	kmag_cache_destroy(a.c);
 }
 
+/* Wait until @a reaches @target, without hogging the CPU for long. */
+static void kmag_ct_barrier(atomic_t *a, int target)
+{
+	unsigned long spins;
+
+	for (spins = 1; atomic_read(a) < target; spins++) {
+		cpu_relax();
+		if (!(spins & 0xfff))
+			cond_resched();
+	}
+}
+
+#define KMAG_RACE_ROUNDS 200
+
+struct kmag_race {
+	void *objs[KMAG_RACE_ROUNDS];
+	atomic_t arrived;
+	struct completion done[2];
+};
+
+struct kmag_race_arg {
+	struct kmag_race *r;
+	int id;
+};
+
+/* Both threads free objs[i] at the same moment, round after round. */
+static int kmag_race_thread(void *arg)
+{
+	struct kmag_race_arg *a = arg;
+	struct kmag_race *r = a->r;
+	int i;
+
+	for (i = 0; i < KMAG_RACE_ROUNDS; i++) {
+		atomic_inc(&r->arrived);
+		kmag_ct_barrier(&r->arrived, 2 * (i + 1));
+		kmag_free(r->objs[i]);
+	}
+	complete(&r->done[a->id]);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ / 10);
+	return 0;
+}
+
+/*
+ * Two CPUs free the same object at once, small and large alike: one free
+ * wins, the other is reported; nothing is handed out twice afterwards.
+ */
+static void kmag_concurrency_racing_free(struct kunit *test)
+{
+	static const size_t sizes[] = { 200, 64, 100000, 200, 5000 };
+	struct kmag_race_arg args[2];
+	struct kmag_stats before, after;
+	struct task_struct *t[2];
+	struct kmag_race *r;
+	const int n = 600;
+	void **objs;
+	int i, cpu[2];
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	cpu[0] = cpumask_first(cpu_online_mask);
+	cpu[1] = cpumask_next(cpu[0], cpu_online_mask);
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < KMAG_RACE_ROUNDS; i++) {
+		/* Now and then a large object with a dedicated chunk. */
+		r->objs[i] = kmag_alloc(i % 50 == 49 ? (3 << 20) + 1 :
+					sizes[i % ARRAY_SIZE(sizes)], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, r->objs[i]);
+	}
+	kmag_stats_read(&before);
+	for (i = 0; i < 2; i++) {
+		init_completion(&r->done[i]);
+		args[i].r = r;
+		args[i].id = i;
+		t[i] = kthread_create_on_cpu(kmag_race_thread, &args[i], cpu[i], "kmag_race/%u");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
+	}
+	for (i = 0; i < 2; i++)
+		wake_up_process(t[i]);
+	for (i = 0; i < 2; i++) {
+		wait_for_completion(&r->done[i]);
+		kthread_stop(t[i]);
+	}
+	kmag_stats_read(&after);
+	/* Expecting one report per round. */
+	KUNIT_EXPECT_EQ(test, after.frees - before.frees, KMAG_RACE_ROUNDS);
+	KUNIT_EXPECT_EQ(test, after.double_frees + after.invalid_frees -
+			before.double_frees - before.invalid_frees, KMAG_RACE_ROUNDS);
+	KUNIT_EXPECT_EQ(test, after.live_objects - before.live_objects, -KMAG_RACE_ROUNDS);
+	for (i = 0; i < n; i++) {
+		objs[i] = kmag_alloc(i & 1 ? 64 : 200, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	for (i = 0; i < n; i++) {
+		int j;
+
+		for (j = i + 1; j < n; j++)
+			KUNIT_ASSERT_PTR_NE_MSG(test, objs[i], objs[j], "handed out twice");
+	}
+	for (i = 0; i < n; i++)
+		kmag_free(objs[i]);
+}
+
+#define KMAG_STALE 48
+
+struct kmag_stale {
+	struct kmag_cache *s, *t;
+	void *stale[KMAG_STALE];
+	atomic_t stop;
+	unsigned long frees, corrupt, failed;
+	struct completion done[2];
+};
+
+static void kmag_stale_drain(struct kmag_cache *c)
+{
+	cpus_read_lock();
+	kmag_magazines_drain(c);
+	cpus_read_unlock();
+}
+
+/* Allocate, check and free cache t, and give its spans back, over and over. */
+static int kmag_stale_churn(void *arg)
+{
+	struct kmag_stale *st = arg;
+	void *objs[32];
+	int round, i;
+
+	for (round = 0; round < 150; round++) {
+		for (i = 0; i < ARRAY_SIZE(objs); i++) {
+			objs[i] = kmag_cache_alloc(st->t, GFP_KERNEL);
+			if (!objs[i]) {
+				st->failed++;
+				continue;
+			}
+			kmag_test_fill(objs[i], 1000);
+		}
+		for (i = 0; i < ARRAY_SIZE(objs); i++) {
+			if (!objs[i])
+				continue;
+			st->corrupt += !kmag_test_intact(objs[i], 1000);
+			kmag_cache_free(st->t, objs[i]);
+		}
+		kmag_stale_drain(st->t);
+		cond_resched();
+	}
+	atomic_set(&st->stop, 1);
+	complete(&st->done[0]);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ / 10);
+	return 0;
+}
+
+/* Free pointers to objects of cache s, long gone, over and over. */
+static int kmag_stale_free(void *arg)
+{
+	struct kmag_stale *st = arg;
+	int i;
+
+	while (!atomic_read(&st->stop)) {
+		for (i = 0; i < KMAG_STALE; i++) {
+			kmag_free(st->stale[i]);
+			st->frees++;
+		}
+		cond_resched();
+	}
+	complete(&st->done[1]);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ / 10);
+	return 0;
+}
+
+/*
+ * Frees of stale pointers race with their span going back to the page heap
+ * and its pages (and span struct) being reused by another cache: each is
+ * reported, none is taken (KASAN watches the span structs).
+ */
+static void kmag_concurrency_stale_free(struct kunit *test)
+{
+	struct kmag_stats before, after;
+	struct task_struct *t[2];
+	struct kmag_stale *st;
+	void **objs;
+	int i, n = 0, cpu[2];
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	cpu[0] = cpumask_first(cpu_online_mask);
+	cpu[1] = cpumask_next(cpu[0], cpu_online_mask);
+	st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	objs = kunit_kcalloc(test, 64, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	/* 1024-byte objects not at a page start are never 1000-byte ones. */
+	st->s = kmag_cache_create("kmag_test_stale_s", 1024, 0, 0, NULL);
+	st->t = kmag_cache_create("kmag_test_stale_t", 1000, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, st->s);
+	KUNIT_ASSERT_NOT_NULL(test, st->t);
+	for (i = 0; i < 64; i++) {
+		objs[i] = kmag_cache_alloc(st->s, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		if (offset_in_page(objs[i]) && n < KMAG_STALE)
+			st->stale[n++] = objs[i];
+	}
+	KUNIT_ASSERT_EQ(test, n, KMAG_STALE);
+	for (i = 0; i < 64; i++)
+		kmag_cache_free(st->s, objs[i]);
+	kmag_stale_drain(st->s);
+	KUNIT_ASSERT_EQ(test, st->s->central.nr_spans, 0);
+
+	kmag_stats_read(&before);
+	t[0] = kthread_create_on_cpu(kmag_stale_churn, st, cpu[0], "kmag_churn/%u");
+	t[1] = kthread_create_on_cpu(kmag_stale_free, st, cpu[1], "kmag_stale/%u");
+	for (i = 0; i < 2; i++) {
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
+		init_completion(&st->done[i]);
+	}
+	for (i = 0; i < 2; i++)
+		wake_up_process(t[i]);
+	for (i = 0; i < 2; i++) {
+		wait_for_completion(&st->done[i]);
+		kthread_stop(t[i]);
+	}
+	kmag_stats_read(&after);
+	kunit_info(test, "%lu stale frees\n", st->frees);
+	/* Expecting one report per stale free, and the churn intact. */
+	KUNIT_EXPECT_EQ(test, after.double_frees + after.invalid_frees -
+			before.double_frees - before.invalid_frees, st->frees);
+	KUNIT_EXPECT_EQ(test, st->corrupt, 0);
+	KUNIT_EXPECT_EQ(test, st->failed, 0);
+	KUNIT_EXPECT_EQ(test, after.live_objects, before.live_objects);
+	kmag_cache_destroy(st->s);
+	kmag_cache_destroy(st->t);
+}
+
 static struct kunit_case kmag_concurrency_cases[] = {
 	KUNIT_CASE(kmag_concurrency_threads),
 	KUNIT_CASE(kmag_concurrency_hardirq),
 	KUNIT_CASE(kmag_concurrency_hotplug),
+	KUNIT_CASE(kmag_concurrency_racing_free),
+	KUNIT_CASE(kmag_concurrency_stale_free),
 	{}
 };
 

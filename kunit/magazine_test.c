@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kmag_magazine: per-CPU loaded/previous magazines, the swap, the depot
- * exchange, the naive double-free check and draining. The test thread stays
+ * exchange, double frees caught before they reach a magazine, and draining. The test thread stays
  * on one CPU (migrate_disable) and uses a private cache that nothing else
  * touches, so this CPU's magazine state is exactly predictable.
  */
@@ -85,7 +85,7 @@ static void kmag_magazine_swap_and_depot(struct kunit *test)
 	kmag_cache_destroy(c);
 }
 
-/* Freeing the object just freed is caught by the loaded magazine. */
+/* Freeing the object just freed is reported and leaves the magazine alone. */
 static void kmag_magazine_double_free(struct kunit *test)
 {
 	struct kmag_cache *c = kmag_mag_cache(test, "kmag_test_dbl");

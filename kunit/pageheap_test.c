@@ -25,30 +25,35 @@ static int kmag_pageheap_init(struct kunit *test)
 }
 
 /*
- * Every page of a small-object span maps to it, only the first page of a
- * large object does; memory kmag does not own never does.
+ * Every page of an in-use span maps to it; memory kmag does not own never
+ * does; pages kmag took back map to KMAG_MAP_GONE.
  */
 static void kmag_pageheap_span_map(struct kunit *test)
 {
-	struct kmag_span *s = kmag_heap_alloc(NUMA_NO_NODE, 3, GFP_KERNEL, kmag_classes[0]);
-	struct kmag_span *l = kmag_heap_alloc(NUMA_NO_NODE, 3, GFP_KERNEL, NULL);
-	unsigned long i;
+	struct kmag_span *s = kmag_heap_alloc(NUMA_NO_NODE, 3, 1, GFP_KERNEL, kmag_classes[0]);
+	struct kmag_span *l = kmag_heap_alloc(NUMA_NO_NODE, 3, 1, GFP_KERNEL, NULL);
+	unsigned long i, base;
 	int x;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	KUNIT_ASSERT_NOT_NULL(test, l);
 	KUNIT_EXPECT_EQ(test, s->npages, 3);
-	KUNIT_EXPECT_EQ(test, s->state, KMAG_SPAN_SMALL);
-	KUNIT_EXPECT_EQ(test, l->state, KMAG_SPAN_LARGE);
+	KUNIT_EXPECT_EQ(test, kmag_span_state(s), KMAG_SPAN_SMALL);
+	KUNIT_EXPECT_EQ(test, kmag_span_state(l), KMAG_SPAN_LARGE);
 	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(s->base, PAGE_SIZE));
 	for (i = 0; i < 3; i++) {
 		KUNIT_EXPECT_PTR_EQ(test, kmag_span_of((void *)(s->base + PG(i))), s);
 		KUNIT_EXPECT_PTR_EQ(test, kmag_span_of((void *)(s->base + PG(i) + 123)), s);
 	}
-	KUNIT_EXPECT_PTR_EQ(test, kmag_span_of((void *)(l->base + 123)), l);
-	KUNIT_EXPECT_NULL(test, kmag_span_of((void *)(l->base + PG(1))));
-	KUNIT_EXPECT_NULL(test, kmag_span_of((void *)(l->base + PG(2))));
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_PTR_EQ(test, kmag_span_of((void *)(l->base + PG(i) + 123)), l);
+	/* Small-object pages also lead to their span through page->private. */
+	KUNIT_EXPECT_PTR_EQ(test, kmag_obj_span((void *)(s->base + PG(2))), s);
+	KUNIT_EXPECT_EQ(test, page_private(virt_to_page((void *)l->base)), 0);
+	base = s->base;
 	kmag_heap_free(s);
+	KUNIT_EXPECT_EQ(test, page_private(virt_to_page((void *)base)), 0);
+	KUNIT_EXPECT_PTR_EQ(test, kmag_map_entry((void *)(base + PG(1))), KMAG_MAP_GONE);
 	kmag_heap_free(l);
 	KUNIT_EXPECT_NULL(test, kmag_span_of(&x));
 	KUNIT_EXPECT_NULL(test, kmag_span_of(test));
@@ -64,9 +69,9 @@ static void kmag_pageheap_split_coalesce(struct kunit *test)
 	unsigned long base;
 
 	kmag_heap_sizes(&sys, &inuse, &released0);
-	a = kmag_heap_alloc(NUMA_NO_NODE, 100, GFP_KERNEL, NULL);
-	b = kmag_heap_alloc(NUMA_NO_NODE, 100, GFP_KERNEL, NULL);
-	c = kmag_heap_alloc(NUMA_NO_NODE, 100, GFP_KERNEL, NULL);
+	a = kmag_heap_alloc(NUMA_NO_NODE, 100, 1, GFP_KERNEL, NULL);
+	b = kmag_heap_alloc(NUMA_NO_NODE, 100, 1, GFP_KERNEL, NULL);
+	c = kmag_heap_alloc(NUMA_NO_NODE, 100, 1, GFP_KERNEL, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	KUNIT_ASSERT_NOT_NULL(test, c);
@@ -79,19 +84,19 @@ static void kmag_pageheap_split_coalesce(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->base, base + PG(200));
 	f = kmag_span_of((void *)(base + PG(300)));
 	KUNIT_ASSERT_NOT_NULL(test, f);
-	KUNIT_EXPECT_EQ(test, f->state, KMAG_SPAN_FREE);
+	KUNIT_EXPECT_EQ(test, kmag_span_state(f), KMAG_SPAN_FREE);
 	KUNIT_EXPECT_EQ(test, f->npages, KMAG_CHUNK_PAGES - 300);
 
 	kmag_heap_free(b);
 	f = kmag_span_of((void *)(base + PG(100)));
 	KUNIT_ASSERT_NOT_NULL(test, f);
-	KUNIT_EXPECT_EQ(test, f->state, KMAG_SPAN_FREE);
+	KUNIT_EXPECT_EQ(test, kmag_span_state(f), KMAG_SPAN_FREE);
 	KUNIT_EXPECT_EQ(test, f->npages, 100);
 
 	kmag_heap_free(a);	/* coalesces with b's pages */
 	f = kmag_span_of((void *)base);
 	KUNIT_ASSERT_NOT_NULL(test, f);
-	KUNIT_EXPECT_EQ(test, f->state, KMAG_SPAN_FREE);
+	KUNIT_EXPECT_EQ(test, kmag_span_state(f), KMAG_SPAN_FREE);
 	KUNIT_EXPECT_EQ(test, f->npages, 200);
 	KUNIT_EXPECT_NULL(test, kmag_span_of((void *)(base + PG(100))));
 
@@ -116,15 +121,15 @@ static void kmag_pageheap_reuse(struct kunit *test)
 	struct kmag_span *s, *t;
 	unsigned long base;
 
-	s = kmag_heap_alloc(NUMA_NO_NODE, 8, GFP_KERNEL, NULL);
+	s = kmag_heap_alloc(NUMA_NO_NODE, 8, 1, GFP_KERNEL, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	base = s->base;
 	kmag_heap_free(s);
-	t = kmag_heap_alloc(NUMA_NO_NODE, 8, GFP_KERNEL, kmag_classes[0]);
+	t = kmag_heap_alloc(NUMA_NO_NODE, 8, 1, GFP_KERNEL, kmag_classes[0]);
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	KUNIT_EXPECT_EQ(test, t->base, base);
-	KUNIT_EXPECT_EQ(test, t->state, KMAG_SPAN_SMALL);
-	KUNIT_EXPECT_PTR_EQ(test, t->cache, kmag_classes[0]);
+	KUNIT_EXPECT_EQ(test, kmag_span_state(t), KMAG_SPAN_SMALL);
+	KUNIT_EXPECT_PTR_EQ(test, kmag_span_cache(t), kmag_classes[0]);
 	kmag_heap_free(t);
 }
 
@@ -135,7 +140,7 @@ static void kmag_pageheap_dedicated(struct kunit *test)
 	unsigned long sys, inuse, released;
 	struct kmag_span *s;
 
-	s = kmag_heap_alloc(NUMA_NO_NODE, npages, GFP_KERNEL, NULL);
+	s = kmag_heap_alloc(NUMA_NO_NODE, npages, 1, GFP_KERNEL, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	KUNIT_EXPECT_EQ(test, s->npages, npages);
 	KUNIT_EXPECT_TRUE(test, s->chunk->dedicated);
@@ -145,6 +150,85 @@ static void kmag_pageheap_dedicated(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sys, 0);
 }
 
+/* A span above 2 MiB that is not a power of two holds just its pages. */
+static void kmag_pageheap_dedicated_exact(struct kunit *test)
+{
+	unsigned long sys, inuse, released;
+	struct kmag_span *s;
+
+	s = kmag_heap_alloc(NUMA_NO_NODE, 600, 1, GFP_KERNEL, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, s->npages, 600);
+	KUNIT_EXPECT_EQ(test, s->chunk->npages, 600);
+	kmag_heap_sizes(&sys, &inuse, &released);
+	KUNIT_EXPECT_EQ(test, sys, PG(600));
+	KUNIT_EXPECT_EQ(test, inuse, PG(600));
+	kmag_heap_free(s);
+	kmag_heap_sizes(&sys, &inuse, &released);
+	KUNIT_EXPECT_EQ(test, sys, 0);
+}
+
+/*
+ * An aligned span is carved at the first aligned page of a free span; the
+ * pages before it stay free, and everything coalesces back on free.
+ */
+static void kmag_pageheap_aligned(struct kunit *test)
+{
+	struct kmag_span *a, *b, *f;
+	unsigned long sys, inuse, released;
+
+	a = kmag_heap_alloc(NUMA_NO_NODE, 3, 1, GFP_KERNEL, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	b = kmag_heap_alloc(NUMA_NO_NODE, 16, 16, GFP_KERNEL, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(b->base, PG(16)));
+	KUNIT_EXPECT_EQ(test, b->npages, 16);
+	KUNIT_EXPECT_PTR_EQ(test, b->chunk, a->chunk);
+	/* The 13 pages between a and b are one free span. */
+	f = kmag_span_of((void *)(a->base + PG(3)));
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_EXPECT_EQ(test, kmag_span_state(f), KMAG_SPAN_FREE);
+	KUNIT_EXPECT_EQ(test, f->base + PG(f->npages), b->base);
+	KUNIT_EXPECT_PTR_EQ(test, kmag_span_of((void *)(b->base - PAGE_SIZE)), f);
+	kmag_heap_free(a);
+	kmag_heap_free(b);
+	f = kmag_span_of((void *)a->chunk->base);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_EXPECT_EQ(test, f->npages, f->chunk->npages);
+	kmag_heap_sizes(&sys, &inuse, &released);
+	KUNIT_EXPECT_EQ(test, inuse, 0);
+}
+
+/*
+ * The optimistic 2 MiB chunk (and a node-local try before other nodes'
+ * spans) never reclaims, retries, warns or dips into reserves; metadata
+ * kmag needs keeps the caller's __GFP_NOFAIL / __GFP_NORETRY.
+ */
+static void kmag_pageheap_gfp(struct kunit *test)
+{
+	gfp_t g;
+
+	g = kmag_chunk_try_gfp(GFP_KERNEL);
+	KUNIT_EXPECT_FALSE(test, g & __GFP_RECLAIM);
+	KUNIT_EXPECT_TRUE(test, (g & (__GFP_NORETRY | __GFP_NOWARN | __GFP_NOMEMALLOC)) ==
+			  (__GFP_NORETRY | __GFP_NOWARN | __GFP_NOMEMALLOC));
+	g = kmag_chunk_try_gfp(GFP_ATOMIC | __GFP_NOFAIL);
+	KUNIT_EXPECT_FALSE(test, g & (__GFP_HIGH | __GFP_ATOMIC | __GFP_RECLAIM |
+				      __GFP_NOFAIL | __GFP_MEMALLOC));
+	g = kmag_chunk_try_gfp(GFP_KERNEL | __GFP_MEMALLOC);
+	KUNIT_EXPECT_FALSE(test, g & __GFP_MEMALLOC);
+
+	KUNIT_EXPECT_TRUE(test, kmag_meta_gfp(GFP_KERNEL | __GFP_NOFAIL) & __GFP_NOFAIL);
+	KUNIT_EXPECT_TRUE(test, kmag_meta_gfp(GFP_KERNEL | __GFP_NORETRY) & __GFP_NORETRY);
+	KUNIT_EXPECT_TRUE(test, kmag_meta_gfp(GFP_KERNEL | __GFP_RETRY_MAYFAIL) &
+			  __GFP_RETRY_MAYFAIL);
+	KUNIT_EXPECT_TRUE(test, kmag_meta_gfp(GFP_ATOMIC) & __GFP_HIGH);
+	KUNIT_EXPECT_FALSE(test, kmag_meta_gfp(GFP_KERNEL | __GFP_ZERO | __GFP_DMA32) &
+			   (__GFP_ZERO | __GFP_DMA32));
+	/* Magazines are optional: never __GFP_NOFAIL. */
+	KUNIT_EXPECT_FALSE(test, kmag_mag_gfp(GFP_KERNEL | __GFP_NOFAIL) & __GFP_NOFAIL);
+}
+
 /* GFP_ATOMIC with IRQs off: no sleeping (DEBUG_ATOMIC_SLEEP watches). */
 static void kmag_pageheap_atomic(struct kunit *test)
 {
@@ -152,7 +236,7 @@ static void kmag_pageheap_atomic(struct kunit *test)
 	unsigned long flags;
 
 	local_irq_save(flags);
-	s = kmag_heap_alloc(NUMA_NO_NODE, 16, GFP_ATOMIC, NULL);
+	s = kmag_heap_alloc(NUMA_NO_NODE, 16, 1, GFP_ATOMIC, NULL);
 	if (s)
 		kmag_heap_free(s);
 	local_irq_restore(flags);
@@ -164,6 +248,9 @@ static struct kunit_case kmag_pageheap_cases[] = {
 	KUNIT_CASE(kmag_pageheap_split_coalesce),
 	KUNIT_CASE(kmag_pageheap_reuse),
 	KUNIT_CASE(kmag_pageheap_dedicated),
+	KUNIT_CASE(kmag_pageheap_dedicated_exact),
+	KUNIT_CASE(kmag_pageheap_aligned),
+	KUNIT_CASE(kmag_pageheap_gfp),
 	KUNIT_CASE(kmag_pageheap_atomic),
 	{}
 };
