@@ -33,7 +33,8 @@ static noinline bool kmag_bad_request(size_t size, gfp_t gfp, int node)
 		why = "above the size limit";
 	else if (gfp & (__GFP_DMA | __GFP_DMA32))
 		why = "GFP_DMA/GFP_DMA32 are not supported";
-	else if (node != NUMA_NO_NODE && (node < 0 || node >= nr_node_ids))
+	else if (node != NUMA_NO_NODE &&
+		 (node < 0 || node >= nr_node_ids || !node_possible(node)))
 		why = "no such node";
 	else
 		return false;
@@ -60,7 +61,7 @@ static __always_inline void kmag_obj_mark(struct kmag_cache *c, void *p)
 	struct kmag_span *s = kmag_obj_span(p);
 	unsigned long idx = (((unsigned long)p - s->base) * c->divmagic) >> 32;
 
-	if (unlikely(test_and_set_bit(idx, s->inuse)))
+	if (unlikely(!kmag_inuse_set(c, s, idx)))
 		kmag_report_corrupt(c, p, "handed out while in use");
 }
 
@@ -140,18 +141,22 @@ static noinline void *kmag_alloc_on_node(struct kmag_cache *c, gfp_t gfp,
 	bool strict = gfp & __GFP_THISNODE;
 	unsigned long flags;
 	void *p;
+	int got;
 
-	p = kmag_node_get(c, nid);
-	if (!p && kmag_central_grow(c, strict ? gfp : kmag_chunk_try_gfp(gfp) |
-				    __GFP_THISNODE, nid) >= 0)
-		p = kmag_node_get(c, nid);
-	if (!p && !strict) {
+	/* A span grown here may be emptied by other CPUs first: loop. */
+	while (!(p = kmag_node_get(c, nid))) {
+		if (kmag_central_grow(c, strict ? gfp : kmag_chunk_try_gfp(gfp) |
+				      __GFP_THISNODE, nid) < 0)
+			break;
+	}
+	while (!p && !strict) {
 		p = kmag_node_get(c, NUMA_NO_NODE);
-		if (!p) {
-			nid = kmag_central_grow(c, gfp, nid);
-			if (nid >= 0)
-				p = kmag_node_get(c, nid);
-		}
+		if (p)
+			break;
+		got = kmag_central_grow(c, gfp, nid);
+		if (got < 0)
+			break;
+		p = kmag_node_get(c, got);
 	}
 	if (!p) {
 		this_cpu_inc(c->cpu->stat[KMAG_ALLOC_FAIL]);
@@ -267,13 +272,38 @@ static __always_inline void kmag_free_push(struct kmag_cache *c, void *p,
 		local_lock_irqsave(&kmag_lock, flags);
 	}
 	cc = this_cpu_ptr(c->cpu);
+	/* Counted first: the slow path may let an orphaned cache go. */
+	cc->stat[KMAG_FREE]++;
 	m = cc->loaded;
 	if (likely(m->rounds < m->capacity))
 		m->objs[m->rounds++] = p;
 	else
 		kmag_free_slow(c, p);
-	cc->stat[KMAG_FREE]++;
 	local_unlock_irqrestore(&kmag_lock, flags);
+}
+
+/*
+ * @p maps to no span although kmag holds its page: memory kmag took back
+ * (a double free), or a page inside a live large object, which maps only
+ * its first page (an invalid free). Find out from the nearest mapped page
+ * below. Magazine lock held.
+ */
+static bool kmag_inside_large(const void *p)
+{
+	unsigned long addr = (unsigned long)p & PAGE_MASK;
+	unsigned int i;
+	struct kmag_span *s;
+
+	for (i = 1; i < KMAG_MAX_SIZE >> PAGE_SHIFT && addr - PAGE_OFFSET >= PAGE_SIZE; i++) {
+		addr -= PAGE_SIZE;
+		s = kmag_map_entry((void *)addr);
+		if (s == KMAG_MAP_GONE)
+			continue;
+		return s && kmag_span_state(s) == KMAG_SPAN_LARGE &&
+		       (unsigned long)p < READ_ONCE(s->base) +
+					  ((unsigned long)READ_ONCE(s->npages) << PAGE_SHIFT);
+	}
+	return false;
 }
 
 /*
@@ -284,7 +314,7 @@ static __always_inline void kmag_free_push(struct kmag_cache *c, void *p,
 static noinline void kmag_free_other(const void *p, struct kmag_cache *want,
 				     unsigned long ip)
 {
-	struct kmag_cache *c;
+	struct kmag_cache *c = NULL;
 	unsigned long flags, owner, base;
 	struct kmag_span *s;
 	const char *why;
@@ -296,26 +326,28 @@ static noinline void kmag_free_other(const void *p, struct kmag_cache *want,
 		why = "not allocated by kmag";
 		goto invalid;
 	}
-	if (s == KMAG_MAP_GONE)
-		goto twice;
+	if (s == KMAG_MAP_GONE) {
+		if (!kmag_inside_large(p))
+			goto twice;
+		why = "not the start of a large object";
+		goto invalid;
+	}
 	owner = READ_ONCE(s->owner);
 	base = READ_ONCE(s->base);
 	switch (kmag_owner_state(owner)) {
 	case KMAG_SPAN_SMALL:
-		c = kmag_owner_cache(owner);
-		if (want && c != want) {
+		if (want && kmag_owner_cache(owner) != want) {
 			why = "object of another cache";
 			goto invalid;
 		}
+		c = kmag_owner_cache(owner);
 		idx = kmag_obj_index(c, s, p);
 		if (idx < 0 || READ_ONCE(s->base) != base) {
 			why = "not the start of an object";
 			goto invalid;
 		}
-		if (!test_and_clear_bit(idx, s->inuse)) {
-			want = c;
+		if (!kmag_inuse_clear(c, s, idx))
 			goto twice;
-		}
 		/*
 		 * The bit was set: an object of the span as it was at that
 		 * moment, which cannot change hands until that object comes
@@ -323,7 +355,7 @@ static noinline void kmag_free_other(const void *p, struct kmag_cache *want,
 		 * was stale: undo.
 		 */
 		if (READ_ONCE(s->owner) != owner || READ_ONCE(s->base) != base) {
-			set_bit(idx, s->inuse);
+			kmag_inuse_set(c, s, idx);
 			why = "a stale pointer";
 			goto invalid;
 		}
@@ -338,9 +370,12 @@ static noinline void kmag_free_other(const void *p, struct kmag_cache *want,
 			why = "not the start of a large object";
 			goto invalid;
 		}
-		/* Of two CPUs freeing it, one wins. */
-		if (cmpxchg(&s->owner, KMAG_OWNER_LARGE, KMAG_OWNER_FREEING) !=
-		    KMAG_OWNER_LARGE)
+		/*
+		 * Of two CPUs freeing it, one wins; the base in the owner word
+		 * keeps a stale free off a span reused for another object.
+		 */
+		if (cmpxchg(&s->owner, (unsigned long)p | KMAG_OWNER_LARGE,
+			    KMAG_OWNER_FREEING) != ((unsigned long)p | KMAG_OWNER_LARGE))
 			goto twice;
 		local_unlock_irqrestore(&kmag_lock, flags);
 		kmag_large_free(s);
@@ -353,8 +388,9 @@ invalid:
 	kmag_report_invalid(p, why, ip);
 	return;
 twice:
+	/* Still an RCU reader: c (validated above, or NULL) cannot go away. */
+	kmag_report_double(c, p, ip);
 	local_unlock_irqrestore(&kmag_lock, flags);
-	kmag_report_double(want, p, ip);
 }
 
 /*
@@ -390,10 +426,10 @@ static __always_inline void __kmag_free(const void *p, struct kmag_cache *want,
 	idx = (off * c->divmagic) >> 32;
 	if (unlikely(idx * c->size != off || idx >= c->objs_per_span))
 		goto other;
-	if (unlikely(!test_and_clear_bit(idx, s->inuse)))
+	if (unlikely(!kmag_inuse_clear(c, s, idx)))
 		goto other;
 	if (unlikely(READ_ONCE(s->owner) != owner || READ_ONCE(s->base) != base)) {
-		set_bit(idx, s->inuse);	/* stale pointer, see kmag_free_other() */
+		kmag_inuse_set(c, s, idx);	/* stale pointer, see kmag_free_other() */
 		goto other;
 	}
 	kmag_free_push(c, (void *)p, flags);
@@ -416,7 +452,7 @@ EXPORT_SYMBOL_GPL(kmag_free);
 static size_t __kmag_size(const void *p, bool live, unsigned long ip)
 {
 	const char *why = "not allocated by kmag";
-	unsigned long owner;
+	unsigned long owner, base;
 	struct kmag_span *s;
 	size_t size = 0;
 	long idx;
@@ -429,23 +465,29 @@ static size_t __kmag_size(const void *p, bool live, unsigned long ip)
 		why = "not a live object";
 	} else if (s) {
 		owner = READ_ONCE(s->owner);
+		base = READ_ONCE(s->base);
 		switch (kmag_owner_state(owner)) {
 		case KMAG_SPAN_SMALL:
 			idx = kmag_obj_index(kmag_owner_cache(owner), s, p);
 			if (idx < 0)
 				why = "not the start of an object";
-			else if (live && !test_bit(idx, s->inuse))
+			else if (live && !kmag_inuse_test(kmag_owner_cache(owner), s, idx))
 				why = "not a live object";
 			else
 				size = kmag_owner_cache(owner)->obj_size;
 			break;
 		case KMAG_SPAN_LARGE:
-			if ((unsigned long)p == READ_ONCE(s->base))
+			if ((unsigned long)p == base)
 				size = (size_t)READ_ONCE(s->npages) << PAGE_SHIFT;
 			else
 				why = "not the start of a large object";
 			break;
 		default:
+			why = "not a live object";
+		}
+		/* A span reused meanwhile: what was read may not belong together. */
+		if (size && (READ_ONCE(s->owner) != owner || READ_ONCE(s->base) != base)) {
+			size = 0;
 			why = "not a live object";
 		}
 	}

@@ -84,6 +84,7 @@ struct kmag_cache *kmag_cache_new(const char *name, unsigned int size,
 	c->span_align = is_power_of_2(size) && size > PAGE_SIZE ? size >> PAGE_SHIFT : 1;
 	c->objs_per_span = min((npages << PAGE_SHIFT) / size, KMAG_MAX_SPAN_OBJS);
 	c->divmagic = (u32)(0xffffffffU / size) + 1;
+	c->inuse_bytes = c->objs_per_span <= KMAG_INUSE_BYTES;
 	c->mag_capacity = kmag_mag_capacity(size);
 	c->depot_max = kmag_depot_max(size, c->mag_capacity);
 	c->ctor = ctor;
@@ -166,6 +167,8 @@ void kmag_cache_free_work(struct work_struct *work)
 {
 	struct kmag_cache *c = container_of(work, struct kmag_cache, free_work);
 
+	/* The CPU that queued this may still be counting its last free. */
+	synchronize_rcu();
 	mutex_lock(&kmag_caches_mutex);
 	list_del(&c->list);
 	kmag_stats_retire(c);

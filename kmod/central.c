@@ -148,9 +148,11 @@ void kmag_central_put(struct kmag_cache *c, void **objs, unsigned int n)
 		kmag_span_unlink(c, s);
 		kmag_heap_free(s);
 	}
-	/* A destroyed cache whose last object came back can go now. */
-	if (unlikely(c->orphan) && !ct->nr_spans)
+	/* A destroyed cache whose last object came back can go now (once). */
+	if (unlikely(c->orphan) && !ct->nr_spans) {
+		c->orphan = false;
 		queue_work(kmag_wq, &c->free_work);
+	}
 }
 EXPORT_SYMBOL_NS_GPL(kmag_central_put, KMAG_INTERNAL);
 
@@ -184,14 +186,15 @@ int kmag_central_grow(struct kmag_cache *c, gfp_t gfp, int nid)
 		for (i = 0; i < c->objs_per_span; i++)
 			c->ctor((void *)(s->base + i * c->size));
 	}
+	nid = s->nid;	/* s may be used up and gone once the lock drops */
 	spin_lock_irqsave(&ct->lock, flags);
 	s->list_id = KMAG_LIST_EMPTY;
-	list_add(&s->list, &ct->node[s->nid].lists[KMAG_LIST_EMPTY]);
-	ct->node[s->nid].nr[KMAG_LIST_EMPTY]++;
+	list_add(&s->list, &ct->node[nid].lists[KMAG_LIST_EMPTY]);
+	ct->node[nid].nr[KMAG_LIST_EMPTY]++;
 	ct->nr_spans++;
 	ct->nr_free_objs += s->nfree;
 	spin_unlock_irqrestore(&ct->lock, flags);
-	return s->nid;
+	return nid;
 }
 EXPORT_SYMBOL_NS_GPL(kmag_central_grow, KMAG_INTERNAL);
 
@@ -275,45 +278,56 @@ unsigned int kmag_central_flush(struct kmag_cache *c)
 	struct kmag_central *ct = &c->central;
 	struct kmag_mag *dead = NULL, *m;
 	unsigned int n, holds = 0;
+	unsigned long flags, left;
 	struct kmag_span *s;
-	unsigned long flags;
-	bool more;
 	int nid;
 
-	do {
+	/*
+	 * What is there now, not what busy CPUs keep adding: the walk ends.
+	 * Depot magazines first, then each node's empty spans.
+	 */
+	spin_lock_irqsave(&ct->lock, flags);
+	left = ct->nr_depot_full + ct->nr_depot_empty;
+	spin_unlock_irqrestore(&ct->lock, flags);
+	while (left) {
 		spin_lock_irqsave(&ct->lock, flags);
 		holds++;
-		for (n = 0; n < KMAG_FLUSH_BATCH; n++) {
+		for (n = 0; n < KMAG_FLUSH_BATCH && left; n++, left--) {
 			m = kmag_depot_get(c, true) ?: kmag_depot_get(c, false);
-			if (!m)
+			if (!m) {
+				left = 0;
 				break;
+			}
 			kmag_central_put(c, m->objs, m->rounds);
 			m->next = dead;
 			dead = m;
 		}
-		more = ct->depot_full || ct->depot_empty;
 		spin_unlock_irqrestore(&ct->lock, flags);
 		while ((m = dead)) {
 			dead = m->next;
 			kmag_mag_free(m);
 		}
-	} while (more);
+	}
 
 	for_each_node(nid) {
+		spin_lock_irqsave(&ct->lock, flags);
+		left = ct->node[nid].nr[KMAG_LIST_EMPTY];
 		do {
-			spin_lock_irqsave(&ct->lock, flags);
 			holds++;
-			for (n = 0; n < KMAG_FLUSH_BATCH; n++) {
+			for (n = 0; n < KMAG_FLUSH_BATCH && left; n++, left--) {
 				s = list_first_entry_or_null(&ct->node[nid].lists[KMAG_LIST_EMPTY],
 							     struct kmag_span, list);
-				if (!s)
+				if (!s) {
+					left = 0;
 					break;
+				}
 				kmag_span_unlink(c, s);
 				kmag_heap_free(s);
 			}
-			more = !list_empty(&ct->node[nid].lists[KMAG_LIST_EMPTY]);
 			spin_unlock_irqrestore(&ct->lock, flags);
-		} while (more);
+			if (left)
+				spin_lock_irqsave(&ct->lock, flags);
+		} while (left);
 	}
 	return holds;
 }

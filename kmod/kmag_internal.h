@@ -95,7 +95,8 @@
  *    which coalesces it with free neighbours; a chunk that becomes entirely
  *    free is released to the buddy allocator, keeping one per node.
  *    Large objects are freed by the one free that moves the owner word from
- *    LARGE to FREEING (cmpxchg). Everything unusual (large objects, bad
+ *    LARGE | base to FREEING (cmpxchg): the base in the word makes sure a
+ *    span reused for another large object is not freed by a stale free. Everything unusual (large objects, bad
  *    frees) goes to kmag_free_other(), which classifies and reports it.
  *
  * 5. Why IRQs off on the fast path. kmag must work from hard IRQ context
@@ -167,6 +168,8 @@
 #define KMAG_MAP_LEAF_PAGES	(1UL << KMAG_MAP_LEAF_SHIFT)
 
 #define KMAG_NAME_LEN		32
+/* Spans of at most this many objects keep an in-use byte per object. */
+#define KMAG_INUSE_BYTES	(KMAG_MAX_SPAN_OBJS / 8)
 
 /* Per-CPU counters: one list, summed on read (stats.c). */
 enum kmag_stat_item {
@@ -196,7 +199,7 @@ enum kmag_span_state {
 
 #define KMAG_OWNER_FREE		0UL
 #define KMAG_OWNER_SMALL	1UL	/* | cache pointer */
-#define KMAG_OWNER_LARGE	2UL
+#define KMAG_OWNER_LARGE	2UL	/* | base: the owner names the object */
 /* On its way back to the page heap, not yet in a free list (not coalesced). */
 #define KMAG_OWNER_FREEING	4UL
 
@@ -240,15 +243,23 @@ struct kmag_span {
 	unsigned int nfree;		/* free objects (bits set in freemap) */
 	/* Objects free in the span (not in a magazine, not handed out). */
 	DECLARE_BITMAP(freemap, KMAG_MAX_SPAN_OBJS);
-	/* Objects handed out to a user: the exact double-free check. */
-	DECLARE_BITMAP(inuse, KMAG_MAX_SPAN_OBJS) ____cacheline_aligned_in_smp;
+	/*
+	 * Objects handed out to a user: the exact double-free check. One
+	 * byte per object where the span has at most KMAG_INUSE_BYTES of
+	 * them (kmag_cache.inuse_bytes), so that the allocating CPU sets it
+	 * with a plain store; one bit per object otherwise.
+	 */
+	union {
+		u8 inuse_b[KMAG_INUSE_BYTES];
+		DECLARE_BITMAP(inuse, KMAG_MAX_SPAN_OBJS);
+	} ____cacheline_aligned_in_smp;
 };
 
 static __always_inline enum kmag_span_state kmag_owner_state(unsigned long owner)
 {
 	if (owner & KMAG_OWNER_SMALL)
 		return KMAG_SPAN_SMALL;
-	return owner == KMAG_OWNER_LARGE ? KMAG_SPAN_LARGE : KMAG_SPAN_FREE;
+	return (owner & 3) == KMAG_OWNER_LARGE ? KMAG_SPAN_LARGE : KMAG_SPAN_FREE;
 }
 
 static __always_inline struct kmag_cache *kmag_owner_cache(unsigned long owner)
@@ -320,6 +331,7 @@ struct kmag_cache {
 	u32 divmagic;			/* offset * divmagic >> 32 == index */
 	unsigned int objs_per_span;
 	void (*ctor)(void *obj);
+	bool inuse_bytes;		/* in-use byte per object, not bit */
 	bool dead;			/* destroyed: no more allocations */
 	bool orphan;			/* destroyed with live objects (central lock) */
 	int class_idx;			/* -1: a named cache */
@@ -400,6 +412,41 @@ static __always_inline struct kmag_span *kmag_span_of(const void *p)
 static __always_inline struct kmag_span *kmag_obj_span(const void *p)
 {
 	return (struct kmag_span *)page_private(virt_to_page(p));
+}
+
+/*
+ * The in-use state of object @idx of @s, a span of @c. Set by the CPU that
+ * hands the object out, which holds it exclusively (a plain store where it
+ * is a byte). Cleared by a free: exactly one of several racing frees sees
+ * it set (xchg or test_and_clear_bit).
+ * Return (set, clear): false if the object was already in that state.
+ */
+static __always_inline bool kmag_inuse_set(const struct kmag_cache *c,
+					   struct kmag_span *s, unsigned long idx)
+{
+	if (likely(c->inuse_bytes)) {
+		if (unlikely(READ_ONCE(s->inuse_b[idx])))
+			return false;
+		WRITE_ONCE(s->inuse_b[idx], 1);
+		return true;
+	}
+	return !test_and_set_bit(idx, s->inuse);
+}
+
+static __always_inline bool kmag_inuse_clear(const struct kmag_cache *c,
+					     struct kmag_span *s, unsigned long idx)
+{
+	if (likely(c->inuse_bytes))
+		return xchg(&s->inuse_b[idx], 0);
+	return test_and_clear_bit(idx, s->inuse);
+}
+
+static inline bool kmag_inuse_test(const struct kmag_cache *c,
+				   const struct kmag_span *s, unsigned long idx)
+{
+	if (c->inuse_bytes)
+		return READ_ONCE(s->inuse_b[idx]);
+	return test_bit(idx, s->inuse);
 }
 
 /* Index of the object at @p in @span, or -1 if @p is not an object start. */

@@ -54,7 +54,7 @@ void *kmag_large_alloc(size_t size, gfp_t gfp, int nid)
 
 /**
  * kmag_large_free() - free a large object
- * @span: its span, which the caller moved from KMAG_OWNER_LARGE to
+ * @span: its span, which the caller moved from KMAG_OWNER_LARGE | base to
  *        KMAG_OWNER_FREEING (so no other free of it can proceed)
  *
  * Context: any context.

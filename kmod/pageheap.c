@@ -19,7 +19,8 @@
  * retry, no reserves), as SLUB's higher-order slab tries are.
  *
  * The map: kmag_map[pfn >> 9] points to a leaf of 512 span pointers, one per
- * page. Every page of an in-use span points to it; a free span is recorded
+ * page. Every page of a small-object span points to it, the first page of a
+ * large object does (the only address it can be freed by); a free span is recorded
  * at its first and last page (what coalescing needs); other pages kmag holds
  * are KMAG_MAP_GONE, pages it gave back NULL. Entries change under the
  * owning heap's lock and are read locklessly. Pages of small-object spans
@@ -154,11 +155,19 @@ static int kmag_heap_lock(struct kmag_heap *h, struct kmag_span **spare,
 		if (!missing)
 			return 0;
 		spin_unlock_irqrestore(&h->lock, *flags);
-		for (i = 0; i < KMAG_SPARES; i++) {
+		for (i = 0; i < KMAG_SPARES; i++)
 			if (!spare[i])
 				spare[i] = kmem_cache_alloc(kmag_span_slab, kmag_meta_gfp(gfp));
+		for (i = 0; i < KMAG_SPARES; i++)
 			if (!spare[i])
-				return -ENOMEM;
+				break;
+		if (i < KMAG_SPARES) {
+			for (i = 0; i < KMAG_SPARES; i++) {
+				if (spare[i])
+					kmem_cache_free(kmag_span_slab, spare[i]);
+				spare[i] = NULL;
+			}
+			return -ENOMEM;
 		}
 	}
 }
@@ -336,23 +345,25 @@ static void kmag_span_use(struct kmag_heap *h, struct kmag_span *s,
 					 (unsigned long)s);
 		WRITE_ONCE(s->owner, (unsigned long)c | KMAG_OWNER_SMALL);
 	} else {
-		WRITE_ONCE(s->owner, KMAG_OWNER_LARGE);
+		WRITE_ONCE(s->owner, s->base | KMAG_OWNER_LARGE);
 	}
 	smp_wmb();	/* owner before map: pairs with the map readers */
-	kmag_map_range(s->base, s->npages, s);
+	/* A large object is only ever freed by its first page. */
+	kmag_map_range(s->base, c ? s->npages : 1, s);
 	h->inuse_pages += s->npages;
 }
 
 /* Undo kmag_span_use(): the span's pages map to KMAG_MAP_GONE. Heap lock held. */
 static void kmag_span_unuse(struct kmag_span *s)
 {
+	bool small = kmag_owner_state(s->owner) == KMAG_SPAN_SMALL;
 	unsigned int i;
 
-	if (kmag_owner_state(s->owner) == KMAG_SPAN_SMALL)
+	if (small)
 		for (i = 0; i < s->npages; i++)
 			set_page_private(virt_to_page(s->base + ((unsigned long)i << PAGE_SHIFT)),
 					 0);
-	kmag_map_range(s->base, s->npages, KMAG_MAP_GONE);
+	kmag_map_range(s->base, small ? s->npages : 1, KMAG_MAP_GONE);
 	WRITE_ONCE(s->owner, KMAG_OWNER_FREEING);
 }
 

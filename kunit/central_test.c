@@ -190,10 +190,37 @@ static void kmag_central_double_put(struct kunit *test)
 	kmag_cache_destroy(c);
 }
 
+/*
+ * Flushing a depot of 20 magazines takes the central lock twice (16, then
+ * 4), then once per node for the empty spans: never one long hold.
+ */
+static void kmag_central_flush_batches(struct kunit *test)
+{
+	struct kmag_cache *c = kmag_cache_create("kmag_test_batches", 64, 0, 0, NULL);
+	struct kmag_mag *m;
+	unsigned long flags;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_GE(test, c->depot_max, 20);
+	for (i = 0; i < 20; i++) {
+		m = kmag_mag_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, m);
+		spin_lock_irqsave(&c->central.lock, flags);
+		kmag_depot_put(c, m);
+		spin_unlock_irqrestore(&c->central.lock, flags);
+	}
+	KUNIT_EXPECT_EQ(test, c->central.nr_depot_empty, 20);
+	KUNIT_EXPECT_EQ(test, kmag_central_flush(c), 2 + num_possible_nodes());
+	KUNIT_EXPECT_EQ(test, c->central.nr_depot_empty, 0);
+	kmag_cache_destroy(c);
+}
+
 static struct kunit_case kmag_central_cases[] = {
 	KUNIT_CASE(kmag_central_refill),
 	KUNIT_CASE(kmag_central_span_release),
 	KUNIT_CASE(kmag_central_depot),
+	KUNIT_CASE(kmag_central_flush_batches),
 	KUNIT_CASE(kmag_central_ctor_once),
 	KUNIT_CASE(kmag_central_double_put),
 	{}

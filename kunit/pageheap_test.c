@@ -25,8 +25,9 @@ static int kmag_pageheap_init(struct kunit *test)
 }
 
 /*
- * Every page of an in-use span maps to it; memory kmag does not own never
- * does; pages kmag took back map to KMAG_MAP_GONE.
+ * Every page of a small-object span maps to it, only the first page of a
+ * large object does; memory kmag does not own never does; pages kmag took
+ * back map to KMAG_MAP_GONE.
  */
 static void kmag_pageheap_span_map(struct kunit *test)
 {
@@ -45,8 +46,9 @@ static void kmag_pageheap_span_map(struct kunit *test)
 		KUNIT_EXPECT_PTR_EQ(test, kmag_span_of((void *)(s->base + PG(i))), s);
 		KUNIT_EXPECT_PTR_EQ(test, kmag_span_of((void *)(s->base + PG(i) + 123)), s);
 	}
-	for (i = 0; i < 3; i++)
-		KUNIT_EXPECT_PTR_EQ(test, kmag_span_of((void *)(l->base + PG(i) + 123)), l);
+	KUNIT_EXPECT_PTR_EQ(test, kmag_span_of((void *)(l->base + 123)), l);
+	KUNIT_EXPECT_NULL(test, kmag_span_of((void *)(l->base + PG(1))));
+	KUNIT_EXPECT_NULL(test, kmag_span_of((void *)(l->base + PG(2))));
 	/* Small-object pages also lead to their span through page->private. */
 	KUNIT_EXPECT_PTR_EQ(test, kmag_obj_span((void *)(s->base + PG(2))), s);
 	KUNIT_EXPECT_EQ(test, page_private(virt_to_page((void *)l->base)), 0);

@@ -39,6 +39,7 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/vmalloc.h>
 
 #include <kmag.h>
@@ -54,6 +55,9 @@ MODULE_PARM_DESC(reps, "repetitions of every measurement");
 static unsigned int loops = 100000;
 module_param(loops, uint, 0444);
 MODULE_PARM_DESC(loops, "operations per measurement (small objects)");
+static char *scenarios = "P1,P2,P3,P4,P6";
+module_param(scenarios, charp, 0444);
+MODULE_PARM_DESC(scenarios, "which scenarios to run, e.g. P1,P2 (default: all)");
 
 enum bench_alloc {
 	B_KMAG, B_KMAG_CACHE, B_SLUB, B_SLUB_CACHE, B_IDEAL, B_IDEAL_CALL, B_NR
@@ -765,11 +769,16 @@ static int __init bench_init(void)
 		calib_ns_per_kop % 1000);
 	emit("rep,scenario,variant,allocator,ns_per_op,mag_hit_rate,sys_bytes\n");
 	for (rep = 0; rep < reps; rep++) {
-		bench_p1(rep);
-		bench_p2(rep);
-		bench_p3(rep, sh);
-		bench_p4(rep, sh);
-		bench_p6(rep);
+		if (strstr(scenarios, "P1"))
+			bench_p1(rep);
+		if (strstr(scenarios, "P2"))
+			bench_p2(rep);
+		if (strstr(scenarios, "P3"))
+			bench_p3(rep, sh);
+		if (strstr(scenarios, "P4"))
+			bench_p4(rep, sh);
+		if (strstr(scenarios, "P6"))
+			bench_p6(rep);
 		pr_info("rep %u done\n", rep);
 	}
 	kfree(sh);
