@@ -418,7 +418,13 @@ static __always_inline void __kmag_free(const void *p, struct kmag_cache *want,
 		if (unlikely(owner != ((unsigned long)want | KMAG_OWNER_SMALL)))
 			goto other;
 	} else if (unlikely(!(owner & KMAG_OWNER_SMALL))) {
-		goto other;
+		/* A large object, freed by its start: one cmpxchg wins. */
+		if (owner != ((unsigned long)p | KMAG_OWNER_LARGE) ||
+		    cmpxchg(&s->owner, owner, KMAG_OWNER_FREEING) != owner)
+			goto other;
+		local_unlock_irqrestore(&kmag_lock, flags);
+		kmag_large_free(s);
+		return;
 	}
 	c = kmag_owner_cache(owner);
 	base = READ_ONCE(s->base);

@@ -137,8 +137,9 @@ static bool kmag_spare_put(struct kmag_heap *h, struct kmag_span *s)
  * slab allocator (allocated with the lock dropped).
  * Return: 0 with the lock held, or -ENOMEM without it.
  */
-static int kmag_heap_lock(struct kmag_heap *h, struct kmag_span **spare,
-			  gfp_t gfp, unsigned long *flags)
+static __always_inline int kmag_heap_lock(struct kmag_heap *h,
+					  struct kmag_span **spare,
+					  gfp_t gfp, unsigned long *flags)
 {
 	int i, missing;
 
@@ -173,8 +174,9 @@ static int kmag_heap_lock(struct kmag_heap *h, struct kmag_span **spare,
 }
 
 /* Unlock @h, giving the unused span structs of @spare back. */
-static void kmag_heap_unlock(struct kmag_heap *h, struct kmag_span **spare,
-			     unsigned long flags)
+static __always_inline void kmag_heap_unlock(struct kmag_heap *h,
+					     struct kmag_span **spare,
+					     unsigned long flags)
 {
 	int i;
 
@@ -438,16 +440,20 @@ static struct kmag_chunk *kmag_chunk_alloc(int nid, unsigned int npages, gfp_t g
 	return ch;
 }
 
-/* Take a span from @h's free spans. Return: the in-use span, or NULL. */
+/*
+ * Take a span from @h's free spans; @peek: first look without the lock
+ * whether @h has any free span that could fit (for other nodes' heaps).
+ * Return: the in-use span, or NULL.
+ */
 static struct kmag_span *kmag_heap_take(struct kmag_heap *h, unsigned int npages,
 					unsigned int align, gfp_t gfp,
-					struct kmag_cache *c)
+					struct kmag_cache *c, bool peek)
 {
 	struct kmag_span *spare[KMAG_SPARES] = { NULL }, *s;
 	unsigned long flags;
 
-	/* Racy peek: nothing free here that could fit. */
-	if (find_next_bit(h->nonempty, KMAG_CHUNK_PAGES + 1, npages) > KMAG_CHUNK_PAGES)
+	if (peek && find_next_bit(h->nonempty, KMAG_CHUNK_PAGES + 1, npages) >
+		    KMAG_CHUNK_PAGES)
 		return NULL;
 	if (kmag_heap_lock(h, spare, gfp, &flags))
 		return NULL;
@@ -527,7 +533,7 @@ struct kmag_span *kmag_heap_alloc(int nid, unsigned int npages,
 	if (nid == NUMA_NO_NODE || !node_state(nid, N_MEMORY))
 		nid = strict && nid != NUMA_NO_NODE ? nid : numa_mem_id();
 	if (!dedicated) {
-		s = kmag_heap_take(kmag_heap_of(nid), npages, align, gfp, c);
+		s = kmag_heap_take(kmag_heap_of(nid), npages, align, gfp, c, false);
 		if (s)
 			return s;
 	}
@@ -540,7 +546,7 @@ struct kmag_span *kmag_heap_alloc(int nid, unsigned int npages,
 				break;
 			if (n == nid)
 				continue;
-			s = kmag_heap_take(kmag_heap_of(n), npages, align, gfp, c);
+			s = kmag_heap_take(kmag_heap_of(n), npages, align, gfp, c, true);
 			if (s)
 				return s;
 		}
