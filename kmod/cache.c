@@ -180,13 +180,14 @@ void kmag_cache_free_work(struct work_struct *work)
  * kmag_drain() - flush every magazine and give free memory back
  *
  * All caches' magazines and depots go back to their spans, free spans go
- * back to the page heap and free chunks to the buddy allocator.
+ * back to the page heap and every free page to the buddy allocator.
  *
  * Context: process context; may sleep.
  */
 void kmag_drain(void)
 {
 	struct kmag_cache *c;
+	int nid;
 
 	cpus_read_lock();
 	mutex_lock(&kmag_caches_mutex);
@@ -194,7 +195,8 @@ void kmag_drain(void)
 		kmag_magazines_drain(c);
 	mutex_unlock(&kmag_caches_mutex);
 	cpus_read_unlock();
-	kmag_heap_release(0);
+	for_each_node(nid)
+		kmag_heap_scavenge(nid, 0, 0, ULONG_MAX);
 }
 EXPORT_SYMBOL_NS_GPL(kmag_drain, KMAG_INTERNAL);
 

@@ -93,6 +93,7 @@ unsigned int kmag_central_get(struct kmag_cache *c, void **objs,
 	int i;
 
 	lockdep_assert_held(&c->central.lock);
+	c->central.gets++;
 	if (nid != NUMA_NO_NODE)
 		return kmag_node_get(c, objs, n, nid);
 	nid = numa_mem_id();
@@ -215,10 +216,13 @@ struct kmag_mag *kmag_depot_get(struct kmag_cache *c, bool full)
 	lockdep_assert_held(&ct->lock);
 	if (m) {
 		*top = m->next;
-		if (full)
+		if (full) {
 			ct->nr_depot_full--;
-		else
+			ct->min_full = min(ct->min_full, ct->nr_depot_full);
+		} else {
 			ct->nr_depot_empty--;
+			ct->min_empty = min(ct->min_empty, ct->nr_depot_empty);
+		}
 	}
 	return m;
 }
@@ -332,6 +336,99 @@ unsigned int kmag_central_flush(struct kmag_cache *c)
 	return holds;
 }
 EXPORT_SYMBOL_NS_GPL(kmag_central_flush, KMAG_INTERNAL);
+
+/* Give up to @n empty spans of node @nid back, KMAG_FLUSH_BATCH per hold. */
+static void kmag_empty_release(struct kmag_cache *c, int nid, unsigned long left)
+{
+	struct kmag_central *ct = &c->central;
+	struct kmag_span *s;
+	unsigned long flags;
+	unsigned int n;
+
+	while (left) {
+		spin_lock_irqsave(&ct->lock, flags);
+		for (n = 0; n < KMAG_FLUSH_BATCH && left; n++, left--) {
+			s = list_first_entry_or_null(&ct->node[nid].lists[KMAG_LIST_EMPTY],
+						     struct kmag_span, list);
+			if (!s) {
+				left = 0;
+				break;
+			}
+			kmag_span_unlink(c, s);
+			kmag_heap_free(s);
+		}
+		spin_unlock_irqrestore(&ct->lock, flags);
+	}
+}
+
+/**
+ * kmag_depot_reap() - give back what the depot did not need (Bonwick)
+ * @c: the cache
+ * @busy: set to true if @c still caches anything afterwards
+ *
+ * The lowest levels of full and of empty magazines seen since the last
+ * reap are magazines nobody needed during that interval: that many are
+ * freed (the rounds of full ones back to their spans). A cache whose
+ * central lists were not used during the interval also gives its empty
+ * spans back. The central lock is held for KMAG_FLUSH_BATCH magazines or
+ * spans at a time.
+ *
+ * Context: process context (no lock held).
+ * Return: the magazines freed.
+ */
+unsigned int kmag_depot_reap(struct kmag_cache *c, bool *busy)
+{
+	struct kmag_central *ct = &c->central;
+	struct kmag_mag *dead = NULL, *m;
+	unsigned int full, empty, n, reaped = 0;
+	unsigned long flags;
+	bool idle;
+	int nid;
+
+	spin_lock_irqsave(&ct->lock, flags);
+	full = min(ct->min_full, ct->nr_depot_full);
+	empty = min(ct->min_empty, ct->nr_depot_empty);
+	idle = ct->gets == ct->reap_gets;
+	spin_unlock_irqrestore(&ct->lock, flags);
+	while (full + empty) {
+		spin_lock_irqsave(&ct->lock, flags);
+		for (n = 0; n < KMAG_FLUSH_BATCH && full + empty; n++) {
+			m = kmag_depot_get(c, full != 0);
+			if (!m) {
+				full = empty = 0;
+				break;
+			}
+			if (m->rounds) {
+				full--;
+				kmag_central_put(c, m->objs, m->rounds);
+			} else {
+				empty--;
+			}
+			m->next = dead;
+			dead = m;
+			reaped++;
+		}
+		spin_unlock_irqrestore(&ct->lock, flags);
+		while ((m = dead)) {
+			dead = m->next;
+			kmag_mag_free(m);
+		}
+	}
+	if (idle)
+		for_each_node(nid)
+			kmag_empty_release(c, nid, ULONG_MAX);
+	spin_lock_irqsave(&ct->lock, flags);
+	/* A new interval starts from the levels as they are now. */
+	ct->min_full = ct->nr_depot_full;
+	ct->min_empty = ct->nr_depot_empty;
+	ct->reap_gets = ct->gets;
+	*busy |= ct->nr_depot_full || ct->nr_depot_empty;
+	for_each_node(nid)
+		*busy |= ct->node[nid].nr[KMAG_LIST_EMPTY] != 0;
+	spin_unlock_irqrestore(&ct->lock, flags);
+	return reaped;
+}
+EXPORT_SYMBOL_NS_GPL(kmag_depot_reap, KMAG_INTERNAL);
 
 /**
  * kmag_central_live() - objects of a cache that are not free in its spans

@@ -183,6 +183,11 @@ enum kmag_stat_item {
 	KMAG_INVALID_FREE,	/* frees of pointers kmag did not hand out */
 	KMAG_DOUBLE_FREE,	/* frees of objects already free */
 	KMAG_ALLOC_FAIL,	/* allocations that returned NULL */
+	KMAG_SCAV_RUNS,		/* reclaimer passes */
+	KMAG_SCAVENGED,		/* pages the reclaimer gave back */
+	KMAG_REAPED_MAGS,	/* depot magazines the reclaimer freed */
+	KMAG_SHRINK_SCANS,	/* shrinker scan_objects calls */
+	KMAG_SHRINK_FREED,	/* pages the shrinker gave back */
 	KMAG_NR_STATS
 };
 
@@ -211,15 +216,18 @@ enum kmag_span_list {
 	KMAG_NR_LISTS
 };
 
+/*
+ * A chunk's pages are split (split_page()) when it is taken, so that free
+ * spans can go back to the buddy allocator page by page, leaving holes.
+ */
 struct kmag_chunk {
 	struct list_head list;		/* kmag_heap.chunks */
 	struct list_head empty;		/* kmag_heap.empty_chunks, when entirely free */
 	unsigned long base;		/* direct-map address */
-	unsigned int npages;
-	unsigned int order;
+	unsigned int npages;		/* pages it spans */
+	unsigned int held;		/* pages not given back (npages - holes) */
 	int nid;
 	bool dedicated;			/* one large object, never split */
-	bool split;			/* pages freed one by one (split_page) */
 };
 
 /*
@@ -241,8 +249,15 @@ struct kmag_span {
 	struct kmag_chunk *chunk;
 	struct list_head list;		/* heap free list or central list */
 	unsigned int nfree;		/* free objects (bits set in freemap) */
-	/* Objects free in the span (not in a magazine, not handed out). */
-	DECLARE_BITMAP(freemap, KMAG_MAX_SPAN_OBJS);
+	union {
+		/* Small: objects free in the span (not in a magazine or out). */
+		DECLARE_BITMAP(freemap, KMAG_MAX_SPAN_OBJS);
+		/* Free: the heap's list of free spans, oldest first. */
+		struct {
+			struct list_head lru;
+			unsigned long idle_since;	/* jiffies */
+		};
+	};
 	/*
 	 * Objects handed out to a user: the exact double-free check. One
 	 * byte per object where the span has at most KMAG_INUSE_BYTES of
@@ -288,7 +303,8 @@ struct kmag_mag {
 };
 
 /* Magazines of at most 2 KiB: header plus this many rounds. */
-#define KMAG_MAG_MAX_ROUNDS ((2048 - sizeof(struct kmag_mag)) / sizeof(void *))
+#define KMAG_MAG_BYTES 2048
+#define KMAG_MAG_MAX_ROUNDS ((KMAG_MAG_BYTES - sizeof(struct kmag_mag)) / sizeof(void *))
 
 /*
  * The magazine lock: one per CPU for all caches (no path holds two caches'
@@ -301,6 +317,7 @@ struct kmag_cpu {
 	struct kmag_mag *loaded;
 	struct kmag_mag *previous;
 	unsigned long stat[KMAG_NR_STATS];
+	unsigned long reap_ops;		/* ALLOC + FREE at the last reap */
 };
 
 struct kmag_cnode {
@@ -314,6 +331,11 @@ struct kmag_central {
 	struct kmag_mag *depot_empty;
 	unsigned int nr_depot_full;
 	unsigned int nr_depot_empty;
+	/* Working set: the lowest depot levels since the last reap. */
+	unsigned int min_full;
+	unsigned int min_empty;
+	unsigned long gets;		/* kmag_central_get() calls */
+	unsigned long reap_gets;	/* gets at the last reap */
 	unsigned long nr_spans;
 	unsigned long nr_free_objs;	/* free objects in spans */
 	struct kmag_cnode *node;	/* [nr_node_ids] */
@@ -349,6 +371,7 @@ struct kmag_cache {
 extern struct kmag_span ***kmag_map;
 extern unsigned long kmag_map_leaves;
 extern bool kmag_fail_heap_alloc;
+extern unsigned long kmag_scavenge_delay;	/* jiffies, reclaim.c */
 
 /*
  * Map entry of a page kmag holds but that is in no in-use span and is not
@@ -357,6 +380,19 @@ extern bool kmag_fail_heap_alloc;
  */
 #define KMAG_MAP_GONE	((struct kmag_span *)1UL)
 
+/* Page heap gauges and counters, summed over nodes, in pages. */
+struct kmag_heap_stats {
+	unsigned long sys;		/* held from the buddy allocator */
+	unsigned long inuse;		/* in in-use spans */
+	unsigned long released;		/* given back since load */
+	unsigned long holes;		/* given back from chunks still held */
+	unsigned long scavenged;	/* given back by kmag_heap_scavenge() */
+	unsigned long reacquired;	/* new chunks soon after a scavenge */
+	unsigned long spans;		/* span structs allocated */
+	unsigned long chunks;		/* chunk structs */
+	unsigned long leaves;		/* map leaves */
+};
+
 int kmag_heap_init(void);
 void kmag_heap_exit(void);
 struct kmag_span *kmag_heap_alloc(int nid, unsigned int npages,
@@ -364,8 +400,12 @@ struct kmag_span *kmag_heap_alloc(int nid, unsigned int npages,
 				  struct kmag_cache *c);
 void kmag_heap_free(struct kmag_span *span);
 unsigned int kmag_heap_release(unsigned int keep);
+unsigned long kmag_heap_scavenge(int nid, unsigned long delay,
+				 unsigned long keep, unsigned long max);
+unsigned long kmag_heap_free_pages(int nid);
 void kmag_heap_sizes(unsigned long *sys, unsigned long *inuse,
 		     unsigned long *released);
+void kmag_heap_stats(struct kmag_heap_stats *hs);
 gfp_t kmag_chunk_try_gfp(gfp_t gfp);
 
 /**
@@ -491,6 +531,7 @@ int kmag_central_grow(struct kmag_cache *c, gfp_t gfp, int nid);
 struct kmag_mag *kmag_depot_get(struct kmag_cache *c, bool full);
 void kmag_depot_put(struct kmag_cache *c, struct kmag_mag *m);
 unsigned int kmag_central_flush(struct kmag_cache *c);
+unsigned int kmag_depot_reap(struct kmag_cache *c, bool *busy);
 unsigned long kmag_central_live(struct kmag_cache *c);
 
 /* magazine.c */
@@ -501,6 +542,8 @@ void kmag_mag_free(struct kmag_mag *m);
 void *kmag_alloc_refill(struct kmag_cache *c, gfp_t gfp, unsigned long *flags);
 void kmag_free_slow(struct kmag_cache *c, void *p);
 void kmag_magazines_drain(struct kmag_cache *c);
+unsigned int kmag_magazines_reap_idle(struct kmag_cache *c, bool *busy);
+extern atomic_long_t kmag_nr_mags;
 int kmag_magazine_init(void);
 void kmag_magazine_exit(void);
 
@@ -547,6 +590,17 @@ struct kmag_stats {
 	long invalid_frees;	/* frees of pointers kmag did not hand out */
 	long double_frees;	/* frees of objects already free */
 	long alloc_failures;	/* allocations that returned NULL */
+	long heap_released_bytes; /* given back from chunks kmag still holds */
+	long magazine_bytes;	/* objects cached in per-CPU magazines */
+	long depot_bytes;	/* objects cached in depot magazines */
+	long free_span_bytes;	/* free page-heap spans, not given back */
+	long metadata_bytes;	/* span/chunk/cache structs, map, magazines */
+	long scavenger_runs;	/* reclaimer passes */
+	long scavenged_bytes;	/* given back by the reclaimer */
+	long reacquired_bytes;	/* new chunks soon after a scavenge */
+	long shrinker_scans;	/* shrinker scan_objects calls */
+	long shrinker_freed_bytes; /* given back by the shrinker */
+	long reaped_magazines;	/* depot magazines freed by the reclaimer */
 };
 
 struct kmag_class_stats {
@@ -558,6 +612,15 @@ struct kmag_class_stats {
 };
 
 void kmag_stats_read(struct kmag_stats *st);
+extern struct dentry *kmag_debugfs_dir;
+
+/* reclaim.c */
+void kmag_reclaim_kick(void);
+void kmag_reclaim_pause(bool pause);
+bool kmag_reclaim_run(unsigned long delay);
+unsigned long kmag_shrink(int nid, unsigned long *count, unsigned long nr);
+int kmag_reclaim_init(struct dentry *dir);
+void kmag_reclaim_exit(void);
 void kmag_cache_stats(struct kmag_cache *c, struct kmag_class_stats *cs);
 void kmag_stats_retire(struct kmag_cache *c);
 int kmag_debugfs_init(void);

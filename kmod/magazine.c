@@ -23,6 +23,10 @@ EXPORT_SYMBOL_NS_GPL(kmag_no_mag, KMAG_INTERNAL);
 
 DEFINE_PER_CPU(local_lock_t, kmag_lock) = INIT_LOCAL_LOCK(kmag_lock);
 
+/* Magazines allocated, for the statistics (slow paths only). */
+atomic_long_t kmag_nr_mags;
+EXPORT_SYMBOL_NS_GPL(kmag_nr_mags, KMAG_INTERNAL);
+
 /* Tests set this to make every magazine allocation fail. */
 bool kmag_fail_mag_alloc;
 EXPORT_SYMBOL_NS_GPL(kmag_fail_mag_alloc, KMAG_INTERNAL);
@@ -48,6 +52,7 @@ struct kmag_mag *kmag_mag_alloc(struct kmag_cache *c, gfp_t gfp)
 		m->next = NULL;
 		m->rounds = 0;
 		m->capacity = c->mag_capacity;
+		atomic_long_inc(&kmag_nr_mags);
 	}
 	return m;
 }
@@ -55,6 +60,8 @@ EXPORT_SYMBOL_NS_GPL(kmag_mag_alloc, KMAG_INTERNAL);
 
 void kmag_mag_free(struct kmag_mag *m)
 {
+	if (m)
+		atomic_long_dec(&kmag_nr_mags);
 	kfree(m);
 }
 EXPORT_SYMBOL_NS_GPL(kmag_mag_free, KMAG_INTERNAL);
@@ -91,6 +98,7 @@ static bool kmag_cpu_install(struct kmag_cache *c, gfp_t gfp, unsigned long *fla
 	if (m[0] && m[1] && !cc->loaded->capacity) {
 		cc->loaded = m[0];
 		cc->previous = m[1];
+		kmag_reclaim_kick();	/* idle magazines get flushed */
 		return true;
 	}
 	kmag_mag_free(m[0]);
@@ -243,6 +251,7 @@ void kmag_free_slow(struct kmag_cache *c, void *p)
 	spin_unlock(&ct->lock);
 	cc->previous = cc->loaded;
 	cc->loaded = empty;
+	kmag_reclaim_kick();	/* the depot's working set gets reaped */
 push:
 	cc->loaded->objs[cc->loaded->rounds++] = p;
 	return;
@@ -306,6 +315,45 @@ void kmag_magazines_drain(struct kmag_cache *c)
 	kmag_central_flush(c);
 }
 EXPORT_SYMBOL_NS_GPL(kmag_magazines_drain, KMAG_INTERNAL);
+
+/**
+ * kmag_magazines_reap_idle() - flush the magazines of CPUs that left @c alone
+ * @c: the cache
+ * @busy: set to true if some CPU still has magazines of @c afterwards
+ *
+ * A CPU whose operation counters for @c did not move since the last reap
+ * has its magazines flushed back to the spans and freed, by an IPI to that
+ * CPU. The fast paths do nothing for this: the counters are the ones they
+ * keep anyway, and the magazines are looked at only by their owner.
+ *
+ * Context: process context, cpus_read_lock() held; may sleep.
+ * Return: the CPUs flushed.
+ */
+unsigned int kmag_magazines_reap_idle(struct kmag_cache *c, bool *busy)
+{
+	unsigned int flushed = 0;
+	struct kmag_cpu *cc;
+	unsigned long ops;
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		cc = per_cpu_ptr(c->cpu, cpu);
+		ops = READ_ONCE(cc->stat[KMAG_ALLOC]) + READ_ONCE(cc->stat[KMAG_FREE]);
+		if (READ_ONCE(cc->loaded) == &kmag_no_mag) {
+			cc->reap_ops = ops;
+			continue;
+		}
+		if (ops != cc->reap_ops) {
+			cc->reap_ops = ops;
+			*busy = true;
+			continue;
+		}
+		smp_call_function_single(cpu, kmag_flush_this_cpu, c, 1);
+		flushed++;
+	}
+	return flushed;
+}
+EXPORT_SYMBOL_NS_GPL(kmag_magazines_reap_idle, KMAG_INTERNAL);
 
 /* A CPU went away: its magazines must not hold objects hostage. */
 static int kmag_cpu_dead(unsigned int cpu)

@@ -20,8 +20,14 @@ static int __init kmag_init(void)
 	if (ret)
 		goto fail_classes;
 	kmag_debugfs_init();
+	ret = kmag_reclaim_init(kmag_debugfs_dir);
+	if (ret)
+		goto fail_reclaim;
 	pr_info("kmag: loaded\n");
 	return 0;
+fail_reclaim:
+	kmag_debugfs_exit();
+	kmag_magazine_exit();
 fail_classes:
 	kmag_classes_exit();
 	kmag_heap_exit();
@@ -32,6 +38,7 @@ static void __exit kmag_exit(void)
 {
 	unsigned long sys, inuse, released;
 
+	kmag_reclaim_exit();
 	kmag_debugfs_exit();
 	kmag_magazine_exit();
 	kmag_classes_exit();

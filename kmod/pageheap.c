@@ -42,9 +42,14 @@ struct kmag_heap {
 	struct list_head chunks;
 	struct list_head empty_chunks;	/* chunks that are one free span */
 	unsigned int nr_free_chunks;
+	struct list_head lru;		/* free spans, oldest first */
 	unsigned long sys_pages;	/* held from the buddy allocator */
 	unsigned long inuse_pages;	/* in in-use spans */
 	unsigned long released_pages;	/* given back since load */
+	unsigned long hole_pages;	/* given back from chunks still held */
+	unsigned long scavenged_pages;	/* given back by kmag_heap_scavenge() */
+	unsigned long reacquired_pages;	/* chunks taken soon after a scavenge */
+	unsigned long last_scavenge;	/* jiffies */
 	struct list_head spare;		/* unused span structs, for reuse */
 	unsigned int nr_spare;
 };
@@ -57,6 +62,9 @@ struct kmag_heap {
 #define KMAG_ALIGN_SCAN 8
 /* Chunks released per hold of a heap lock. */
 #define KMAG_RELEASE_BATCH 16
+/* Free spans (and about this many pages) scavenged per hold of a heap lock. */
+#define KMAG_SCAVENGE_SPANS 16
+#define KMAG_SCAVENGE_PAGES KMAG_CHUNK_PAGES
 
 struct kmag_span ***kmag_map;
 EXPORT_SYMBOL_NS_GPL(kmag_map, KMAG_INTERNAL);
@@ -69,6 +77,8 @@ EXPORT_SYMBOL_NS_GPL(kmag_fail_heap_alloc, KMAG_INTERNAL);
 
 static struct kmag_heap **kmag_heaps;
 static struct kmem_cache *kmag_span_slab;
+/* Metadata counts, for the statistics (slow paths only). */
+static atomic_long_t kmag_nr_spans, kmag_nr_chunks, kmag_nr_leaves;
 static unsigned int kmag_heap_keep = 1;
 
 static struct kmag_heap *kmag_heap_of(int nid)
@@ -113,8 +123,25 @@ static int kmag_map_prepare(unsigned long addr, unsigned int npages, gfp_t gfp)
 			return -ENOMEM;
 		if (cmpxchg_release(&kmag_map[i], NULL, leaf))
 			kfree(leaf);
+		else
+			atomic_long_inc(&kmag_nr_leaves);
 	}
 	return 0;
+}
+
+static struct kmag_span *kmag_span_new(gfp_t gfp)
+{
+	struct kmag_span *s = kmem_cache_alloc(kmag_span_slab, kmag_meta_gfp(gfp));
+
+	if (s)
+		atomic_long_inc(&kmag_nr_spans);
+	return s;
+}
+
+static void kmag_span_delete(struct kmag_span *s)
+{
+	atomic_long_dec(&kmag_nr_spans);
+	kmem_cache_free(kmag_span_slab, s);
 }
 
 /*
@@ -158,14 +185,14 @@ static __always_inline int kmag_heap_lock(struct kmag_heap *h,
 		spin_unlock_irqrestore(&h->lock, *flags);
 		for (i = 0; i < KMAG_SPARES; i++)
 			if (!spare[i])
-				spare[i] = kmem_cache_alloc(kmag_span_slab, kmag_meta_gfp(gfp));
+				spare[i] = kmag_span_new(gfp);
 		for (i = 0; i < KMAG_SPARES; i++)
 			if (!spare[i])
 				break;
 		if (i < KMAG_SPARES) {
 			for (i = 0; i < KMAG_SPARES; i++) {
 				if (spare[i])
-					kmem_cache_free(kmag_span_slab, spare[i]);
+					kmag_span_delete(spare[i]);
 				spare[i] = NULL;
 			}
 			return -ENOMEM;
@@ -186,7 +213,7 @@ static __always_inline void kmag_heap_unlock(struct kmag_heap *h,
 	spin_unlock_irqrestore(&h->lock, flags);
 	for (i = 0; i < KMAG_SPARES; i++) {
 		if (spare[i])
-			kmem_cache_free(kmag_span_slab, spare[i]);
+			kmag_span_delete(spare[i]);
 		spare[i] = NULL;
 	}
 }
@@ -209,6 +236,8 @@ static struct kmag_span *kmag_spare_take(struct kmag_span **spare)
 static void kmag_free_insert(struct kmag_heap *h, struct kmag_span *s)
 {
 	WRITE_ONCE(s->owner, KMAG_OWNER_FREE);
+	s->idle_since = jiffies;
+	list_add_tail(&s->lru, &h->lru);
 	list_add(&s->list, &h->free[s->npages]);
 	__set_bit(s->npages, h->nonempty);
 	kmag_map_set(s->base, s);
@@ -221,6 +250,7 @@ static void kmag_free_insert(struct kmag_heap *h, struct kmag_span *s)
 
 static void kmag_free_remove(struct kmag_heap *h, struct kmag_span *s)
 {
+	list_del(&s->lru);
 	list_del(&s->list);
 	if (list_empty(&h->free[s->npages]))
 		__clear_bit(s->npages, h->nonempty);
@@ -239,36 +269,64 @@ static bool kmag_span_is_free(struct kmag_span *s, struct kmag_chunk *ch)
 	return s && READ_ONCE(s->owner) == KMAG_OWNER_FREE && s->chunk == ch;
 }
 
-/* The pages of @ch back to the buddy allocator. */
-static void kmag_chunk_free_pages(struct kmag_chunk *ch)
+/*
+ * Give @npages pages from @addr back to the buddy allocator, one by one.
+ * Each page was registered with kmemleak on its own (scanned for pointers,
+ * never reported): unregistering one allocates nothing, so this is fine
+ * under the heap lock, and a chunk can go back in pieces.
+ */
+static void kmag_pages_free(unsigned long addr, unsigned int npages)
 {
+	unsigned long p;
 	unsigned int i;
 
-	if (ch->split) {
-		for (i = 0; i < ch->npages; i++)
-			__free_page(virt_to_page(ch->base + ((unsigned long)i << PAGE_SHIFT)));
-	} else {
-		free_pages(ch->base, ch->order);
+	for (i = 0; i < npages; i++) {
+		p = addr + ((unsigned long)i << PAGE_SHIFT);
+		kmemleak_free((void *)p);
+		__free_page(virt_to_page(p));
 	}
 }
 
 /* A chunk that never joined a heap: pages and struct go. */
 static void kmag_chunk_free(struct kmag_chunk *ch)
 {
-	kmemleak_free((void *)ch->base);
-	kmag_chunk_free_pages(ch);
+	kmag_pages_free(ch->base, ch->npages);
 	kfree(ch);
+	atomic_long_dec(&kmag_nr_chunks);
 }
 
-/* Give a chunk back to the buddy allocator. Heap lock held. */
-static void kmag_chunk_release(struct kmag_heap *h, struct kmag_chunk *ch)
+/*
+ * Give the pages of @s (free, off every list, or in use by nobody any more)
+ * back to the buddy allocator: their map entries go to NULL first, so no
+ * lookup ever leads to a page kmag no longer owns. The chunk keeps a hole,
+ * and goes when nothing of it is held. Heap lock held.
+ * Return: the pages given back.
+ */
+static unsigned int kmag_span_release(struct kmag_heap *h, struct kmag_span *s)
 {
-	list_del(&ch->list);
-	/* The pages are no longer kmag's: their frees are invalid, not double. */
-	kmag_map_range(ch->base, ch->npages, NULL);
-	h->sys_pages -= ch->npages;
-	h->released_pages += ch->npages;
-	kmag_chunk_free(ch);
+	struct kmag_chunk *ch = s->chunk;
+	unsigned int n = s->npages;
+
+	kmag_map_range(s->base, n, NULL);
+	kmag_pages_free(s->base, n);
+	ch->held -= n;
+	h->sys_pages -= n;
+	h->released_pages += n;
+	h->hole_pages += n;
+	if (!ch->held) {
+		h->hole_pages -= ch->npages;
+		list_del(&ch->list);
+		kfree(ch);
+		atomic_long_dec(&kmag_nr_chunks);
+	}
+	return n;
+}
+
+/* Give a chunk that is one free span (@s) back to the buddy allocator. */
+static void kmag_chunk_release(struct kmag_heap *h, struct kmag_span *s)
+{
+	kmag_free_remove(h, s);
+	kmag_span_release(h, s);
 }
 
 /*
@@ -419,24 +477,24 @@ static struct kmag_chunk *kmag_chunk_alloc(int nid, unsigned int npages, gfp_t g
 		return NULL;
 	}
 	ch->base = (unsigned long)page_address(page);
-	ch->order = order;
 	ch->npages = 1U << order;
 	ch->nid = page_to_nid(page);
+	split_page(page, order);
 	if (ch->dedicated && npages < ch->npages) {
-		split_page(page, order);
 		for (i = npages; i < ch->npages; i++)
 			__free_page(page + i);
 		ch->npages = npages;
-		ch->split = true;
 	}
+	ch->held = ch->npages;
+	/* Scanned for pointers, never reported: objects are tracked by users. */
+	for (i = 0; i < ch->npages; i++)
+		kmemleak_alloc(page_address(page + i), PAGE_SIZE, 0, kmag_meta_gfp(gfp));
 	if (kmag_map_prepare(ch->base, ch->npages, gfp)) {
-		kmag_chunk_free_pages(ch);
+		kmag_pages_free(ch->base, ch->npages);
 		kfree(ch);
 		return NULL;
 	}
-	/* Scanned for pointers, never reported: objects are tracked by users. */
-	kmemleak_alloc((void *)ch->base, (size_t)ch->npages << PAGE_SHIFT, 0,
-		       kmag_meta_gfp(gfp));
+	atomic_long_inc(&kmag_nr_chunks);
 	return ch;
 }
 
@@ -484,6 +542,10 @@ static struct kmag_span *kmag_heap_add(struct kmag_chunk *ch, unsigned int npage
 	fs->nid = ch->nid;
 	list_add(&ch->list, &h->chunks);
 	h->sys_pages += ch->npages;
+	/* Asked again for what a scavenge just gave back: count it. */
+	if (h->scavenged_pages &&
+	    time_before(jiffies, h->last_scavenge + max(kmag_scavenge_delay, HZ)))
+		h->reacquired_pages += ch->npages;
 	if (ch->dedicated) {
 		s = fs;
 	} else {
@@ -581,7 +643,7 @@ void kmag_heap_free(struct kmag_span *span)
 	h->inuse_pages -= span->npages;
 	kmag_span_unuse(span);
 	if (ch->dedicated) {
-		kmag_chunk_release(h, ch);
+		kmag_span_release(h, span);
 		dead[0] = span;
 		goto out;
 	}
@@ -605,7 +667,7 @@ void kmag_heap_free(struct kmag_span *span)
 		}
 	}
 	if (span->npages == ch->npages && h->nr_free_chunks >= kmag_heap_keep) {
-		kmag_chunk_release(h, ch);
+		kmag_span_release(h, span);
 		dead[2] = span;
 	} else {
 		kmag_free_insert(h, span);
@@ -617,7 +679,8 @@ out:
 	spin_unlock_irqrestore(&h->lock, flags);
 	for (i = 0; i < ARRAY_SIZE(dead); i++)
 		if (dead[i])
-			kmem_cache_free(kmag_span_slab, dead[i]);
+			kmag_span_delete(dead[i]);
+	kmag_reclaim_kick();	/* free pages get scavenged */
 }
 EXPORT_SYMBOL_NS_GPL(kmag_heap_free, KMAG_INTERNAL);
 
@@ -651,8 +714,7 @@ unsigned int kmag_heap_release(unsigned int keep)
 			for (n = 0; n < KMAG_RELEASE_BATCH && h->nr_free_chunks > keep; n++) {
 				ch = list_first_entry(&h->empty_chunks, struct kmag_chunk, empty);
 				s = kmag_span_of((void *)ch->base);
-				kmag_free_remove(h, s);
-				kmag_chunk_release(h, ch);
+				kmag_chunk_release(h, s);
 				list_add(&s->list, &dead);
 			}
 			n = h->nr_free_chunks > keep;
@@ -660,10 +722,109 @@ unsigned int kmag_heap_release(unsigned int keep)
 		} while (n);
 	}
 	list_for_each_entry_safe(s, stmp, &dead, list)
-		kmem_cache_free(kmag_span_slab, s);
+		kmag_span_delete(s);
 	return holds;
 }
 EXPORT_SYMBOL_NS_GPL(kmag_heap_release, KMAG_INTERNAL);
+
+/**
+ * kmag_heap_scavenge() - give idle free spans of a node back, page by page
+ * @nid: the node
+ * @delay: only spans free for at least this long (jiffies; 0: any)
+ * @keep: keep this many free pages in the heap
+ * @max: give back at most about this many pages (may exceed by one span)
+ *
+ * Oldest free spans first. The heap lock is held for at most
+ * KMAG_SCAVENGE_SPANS spans and about KMAG_SCAVENGE_PAGES pages at a time.
+ *
+ * Context: any context; no heap lock held.
+ * Return: the pages given back.
+ */
+unsigned long kmag_heap_scavenge(int nid, unsigned long delay,
+				 unsigned long keep, unsigned long max)
+{
+	struct kmag_heap *h = kmag_heap_of(nid);
+	unsigned long flags, done = 0, hold;
+	struct kmag_span *s, *tmp;
+	LIST_HEAD(dead);
+	unsigned int n;
+	bool more;
+
+	if (!h)
+		return 0;
+	do {
+		more = false;
+		spin_lock_irqsave(&h->lock, flags);
+		for (n = hold = 0; ; n++) {
+			if (n == KMAG_SCAVENGE_SPANS || hold >= KMAG_SCAVENGE_PAGES) {
+				more = true;	/* this hold is long enough */
+				break;
+			}
+			s = list_first_entry_or_null(&h->lru, struct kmag_span, lru);
+			if (!s || done + hold >= max || h->sys_pages - h->inuse_pages <= keep ||
+			    (delay && time_before(jiffies, s->idle_since + delay)))
+				break;
+			kmag_free_remove(h, s);
+			hold += kmag_span_release(h, s);
+			if (!kmag_spare_put(h, s))
+				list_add(&s->list, &dead);
+		}
+		done += hold;
+		h->scavenged_pages += hold;
+		if (hold)
+			h->last_scavenge = jiffies;
+		spin_unlock_irqrestore(&h->lock, flags);
+		list_for_each_entry_safe(s, tmp, &dead, list)
+			kmag_span_delete(s);
+		INIT_LIST_HEAD(&dead);
+	} while (more);
+	return done;
+}
+EXPORT_SYMBOL_NS_GPL(kmag_heap_scavenge, KMAG_INTERNAL);
+
+/**
+ * kmag_heap_free_pages() - free pages a node's heap holds
+ * @nid: the node
+ *
+ * Context: any context; takes no lock (the value may be stale).
+ * Return: pages in free spans, not given back.
+ */
+unsigned long kmag_heap_free_pages(int nid)
+{
+	struct kmag_heap *h = kmag_heap_of(nid);
+
+	return h ? READ_ONCE(h->sys_pages) - READ_ONCE(h->inuse_pages) : 0;
+}
+EXPORT_SYMBOL_NS_GPL(kmag_heap_free_pages, KMAG_INTERNAL);
+
+/**
+ * kmag_heap_stats() - page heap gauges and counters, summed over nodes
+ * @hs: filled in, in pages (metadata in structs)
+ *
+ * Context: any context; takes no lock (values may be slightly stale).
+ */
+void kmag_heap_stats(struct kmag_heap_stats *hs)
+{
+	struct kmag_heap *h;
+	int nid;
+
+	memset(hs, 0, sizeof(*hs));
+	for_each_node(nid) {
+		h = kmag_heap_of(nid);
+		if (!h)
+			continue;
+		hs->sys += READ_ONCE(h->sys_pages);
+		hs->inuse += READ_ONCE(h->inuse_pages);
+		hs->released += READ_ONCE(h->released_pages);
+		hs->holes += READ_ONCE(h->hole_pages);
+		hs->scavenged += READ_ONCE(h->scavenged_pages);
+		hs->reacquired += READ_ONCE(h->reacquired_pages);
+	}
+	hs->spans = atomic_long_read(&kmag_nr_spans);
+	hs->chunks = atomic_long_read(&kmag_nr_chunks);
+	hs->leaves = atomic_long_read(&kmag_nr_leaves);
+}
+EXPORT_SYMBOL_NS_GPL(kmag_heap_stats, KMAG_INTERNAL);
 
 /**
  * kmag_heap_sizes() - page heap gauges, summed over nodes
@@ -676,18 +837,12 @@ EXPORT_SYMBOL_NS_GPL(kmag_heap_release, KMAG_INTERNAL);
 void kmag_heap_sizes(unsigned long *sys, unsigned long *inuse,
 		     unsigned long *released)
 {
-	struct kmag_heap *h;
-	int nid;
+	struct kmag_heap_stats hs;
 
-	*sys = *inuse = *released = 0;
-	for_each_node(nid) {
-		h = kmag_heap_of(nid);
-		if (!h)
-			continue;
-		*sys += READ_ONCE(h->sys_pages) << PAGE_SHIFT;
-		*inuse += READ_ONCE(h->inuse_pages) << PAGE_SHIFT;
-		*released += READ_ONCE(h->released_pages) << PAGE_SHIFT;
-	}
+	kmag_heap_stats(&hs);
+	*sys = hs.sys << PAGE_SHIFT;
+	*inuse = hs.inuse << PAGE_SHIFT;
+	*released = hs.released << PAGE_SHIFT;
 }
 EXPORT_SYMBOL_NS_GPL(kmag_heap_sizes, KMAG_INTERNAL);
 
@@ -722,6 +877,7 @@ int kmag_heap_init(void)
 			INIT_LIST_HEAD(&h->free[i]);
 		INIT_LIST_HEAD(&h->chunks);
 		INIT_LIST_HEAD(&h->empty_chunks);
+		INIT_LIST_HEAD(&h->lru);
 		INIT_LIST_HEAD(&h->spare);
 		kmag_heaps[nid] = h;
 	}
@@ -759,9 +915,17 @@ void kmag_heap_exit(void)
 			pr_err("kmag: node %d: %lu pages still in use at exit; releasing them\n",
 			       nid, h->inuse_pages);
 		list_for_each_entry_safe(ch, tmp, &h->chunks, list) {
-			/* Spans tile their chunk: walk them by their starts. */
+			/*
+			 * Spans and holes tile their chunk: walk the spans by
+			 * their starts, a hole page by page. The chunk goes
+			 * with its last span.
+			 */
 			end = ch->base + ((unsigned long)ch->npages << PAGE_SHIFT);
 			for (addr = ch->base; addr < end;) {
+				if (!kmag_map_entry((void *)addr)) {
+					addr += PAGE_SIZE;
+					continue;
+				}
 				s = kmag_span_of((void *)addr);
 				if (WARN_ON_ONCE(!s || s->base != addr))
 					break;
@@ -772,12 +936,12 @@ void kmag_heap_exit(void)
 					h->inuse_pages -= s->npages;
 					kmag_span_unuse(s);
 				}
-				kmem_cache_free(kmag_span_slab, s);
+				kmag_span_release(h, s);
+				kmag_span_delete(s);
 			}
-			kmag_chunk_release(h, ch);
 		}
 		list_for_each_entry_safe(s, stmp, &h->spare, list)
-			kmem_cache_free(kmag_span_slab, s);
+			kmag_span_delete(s);
 		kfree(h);
 	}
 	kfree(kmag_heaps);

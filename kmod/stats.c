@@ -21,7 +21,7 @@
 
 DEFINE_PER_CPU(unsigned long [KMAG_NR_STATS], kmag_pcpu_stat);
 
-static struct dentry *kmag_debugfs_dir;
+struct dentry *kmag_debugfs_dir;
 
 /* Per-CPU counters (a cache's or the global ones), summed. */
 static void kmag_cpu_sum(unsigned long __percpu *stat, long sum[KMAG_NR_STATS])
@@ -54,16 +54,34 @@ void kmag_cache_stats(struct kmag_cache *c, struct kmag_class_stats *cs)
 }
 EXPORT_SYMBOL_NS_GPL(kmag_cache_stats, KMAG_INTERNAL);
 
+/*
+ * Objects of @c cached in depot and in per-CPU magazines, from counters
+ * only (no other CPU's magazine is looked at): everything not free in the
+ * spans is live, in the depot, or in a magazine.
+ */
+static void kmag_cache_cached(struct kmag_cache *c, const long *sum,
+			      long *depot, long *mags)
+{
+	long live = sum[KMAG_ALLOC] - sum[KMAG_FREE];
+
+	*depot = (long)READ_ONCE(c->central.nr_depot_full) * c->mag_capacity;
+	*mags = max(0L, (long)kmag_central_live(c) - live - *depot);
+}
+
 /**
  * kmag_stats_read() - a snapshot of every statistic
  * @st: filled in
+ *
+ * idle_bytes is by definition magazine_bytes + depot_bytes +
+ * free_span_bytes: memory kmag holds that no live object uses and that it
+ * can give back.
  *
  * Context: process context (takes kmag_caches_mutex).
  */
 void kmag_stats_read(struct kmag_stats *st)
 {
-	unsigned long sys, inuse, released;
-	long sum[KMAG_NR_STATS], small_ops;
+	long sum[KMAG_NR_STATS], small_ops, depot, mags, meta = 0;
+	struct kmag_heap_stats hs;
 	struct kmag_cache *c;
 
 	memset(st, 0, sizeof(*st));
@@ -76,6 +94,11 @@ void kmag_stats_read(struct kmag_stats *st)
 		st->requested_bytes += sum[KMAG_REQ_BYTES];
 		st->magazine_misses += sum[KMAG_MAG_MISS];
 		st->alloc_failures += sum[KMAG_ALLOC_FAIL];
+		kmag_cache_cached(c, sum, &depot, &mags);
+		st->depot_bytes += depot * c->size;
+		st->magazine_bytes += mags * c->size;
+		meta += sizeof(*c) + num_possible_cpus() * sizeof(struct kmag_cpu) +
+			nr_node_ids * sizeof(struct kmag_cnode);
 	}
 	/* Large objects, reports, and the counters of destroyed caches. */
 	kmag_cpu_sum(&kmag_pcpu_stat[0], sum);
@@ -96,12 +119,24 @@ void kmag_stats_read(struct kmag_stats *st)
 	st->double_frees = sum[KMAG_DOUBLE_FREE];
 	st->alloc_failures += sum[KMAG_ALLOC_FAIL];
 	st->live_objects = st->mallocs - st->frees;
+	st->scavenger_runs = sum[KMAG_SCAV_RUNS];
+	st->scavenged_bytes = sum[KMAG_SCAVENGED] << PAGE_SHIFT;
+	st->reaped_magazines = sum[KMAG_REAPED_MAGS];
+	st->shrinker_scans = sum[KMAG_SHRINK_SCANS];
+	st->shrinker_freed_bytes = sum[KMAG_SHRINK_FREED] << PAGE_SHIFT;
 
-	kmag_heap_sizes(&sys, &inuse, &released);
-	st->sys_bytes = sys;
-	st->inuse_bytes = inuse;
-	st->idle_bytes = sys - inuse;
-	st->released_bytes = released;
+	kmag_heap_stats(&hs);
+	st->sys_bytes = hs.sys << PAGE_SHIFT;
+	st->inuse_bytes = hs.inuse << PAGE_SHIFT;
+	st->released_bytes = hs.released << PAGE_SHIFT;
+	st->heap_released_bytes = hs.holes << PAGE_SHIFT;
+	st->reacquired_bytes = hs.reacquired << PAGE_SHIFT;
+	st->free_span_bytes = (hs.sys - hs.inuse) << PAGE_SHIFT;
+	st->idle_bytes = st->magazine_bytes + st->depot_bytes + st->free_span_bytes;
+	st->metadata_bytes = meta + hs.spans * sizeof(struct kmag_span) +
+			     hs.chunks * sizeof(struct kmag_chunk) +
+			     hs.leaves * KMAG_MAP_LEAF_PAGES * sizeof(void *) +
+			     atomic_long_read(&kmag_nr_mags) * (long)KMAG_MAG_BYTES;
 }
 EXPORT_SYMBOL_NS_GPL(kmag_stats_read, KMAG_INTERNAL);
 
@@ -118,7 +153,7 @@ void kmag_stats_retire(struct kmag_cache *c)
 {
 	static const enum kmag_stat_item keep[] = {
 		KMAG_ALLOC, KMAG_FREE, KMAG_REQ_BYTES, KMAG_MAG_MISS, KMAG_ALLOC_FAIL,
-	};
+	};	/* the others are counted in kmag_pcpu_stat only */
 	long sum[KMAG_NR_STATS];
 	int i;
 
@@ -149,6 +184,17 @@ static const struct {
 	KMAG_STAT(invalid_frees),
 	KMAG_STAT(double_frees),
 	KMAG_STAT(alloc_failures),
+	KMAG_STAT(heap_released_bytes),
+	KMAG_STAT(magazine_bytes),
+	KMAG_STAT(depot_bytes),
+	KMAG_STAT(free_span_bytes),
+	KMAG_STAT(metadata_bytes),
+	KMAG_STAT(scavenger_runs),
+	KMAG_STAT(scavenged_bytes),
+	KMAG_STAT(reacquired_bytes),
+	KMAG_STAT(shrinker_scans),
+	KMAG_STAT(shrinker_freed_bytes),
+	KMAG_STAT(reaped_magazines),
 };
 static_assert(ARRAY_SIZE(kmag_stat_names) * sizeof(long) == sizeof(struct kmag_stats));
 

@@ -703,6 +703,8 @@ static struct kunit_case kmag_api_cases[] = {
 
 static struct kunit_suite kmag_api_suite = {
 	.name = "kmag_api",
+	.suite_init = kmag_test_suite_init,
+	.suite_exit = kmag_test_suite_exit,
 	.exit = kmag_test_exit,
 	.test_cases = kmag_api_cases,
 };

@@ -228,6 +228,8 @@ static struct kunit_case kmag_central_cases[] = {
 
 static struct kunit_suite kmag_central_suite = {
 	.name = "kmag_central",
+	.suite_init = kmag_test_suite_init,
+	.suite_exit = kmag_test_suite_exit,
 	.exit = kmag_test_exit,
 	.test_cases = kmag_central_cases,
 };

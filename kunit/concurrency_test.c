@@ -399,11 +399,16 @@ struct kmag_stale {
 	struct completion done[2];
 };
 
+/* Flush @c and give every free page back to the buddy allocator. */
 static void kmag_stale_drain(struct kmag_cache *c)
 {
+	int nid;
+
 	cpus_read_lock();
 	kmag_magazines_drain(c);
 	cpus_read_unlock();
+	for_each_node(nid)
+		kmag_heap_scavenge(nid, 0, 0, ULONG_MAX);
 }
 
 /* Allocate, check and free cache t, and give its spans back, over and over. */
@@ -458,9 +463,10 @@ static int kmag_stale_free(void *arg)
 }
 
 /*
- * Frees of stale pointers race with their span going back to the page heap
- * and its pages (and span struct) being reused by another cache: each is
- * reported, none is taken (KASAN watches the span structs).
+ * Frees of stale pointers race with their span going back to the page heap,
+ * its pages going back to the buddy allocator, and pages and span struct
+ * being reused by another cache: each is reported, none is taken (KASAN
+ * watches the span structs and the pages).
  */
 static void kmag_concurrency_stale_free(struct kunit *test)
 {
@@ -531,6 +537,8 @@ static struct kunit_case kmag_concurrency_cases[] = {
 
 static struct kunit_suite kmag_concurrency_suite = {
 	.name = "kmag_concurrency",
+	.suite_init = kmag_test_suite_init,
+	.suite_exit = kmag_test_suite_exit,
 	.exit = kmag_test_exit,
 	.test_cases = kmag_concurrency_cases,
 };

@@ -36,6 +36,22 @@ static inline bool kmag_test_zero(const void *p, size_t n)
 	return !memchr_inv(p, 0, n);
 }
 
+/*
+ * The reclaimer (reaping depots, flushing idle magazines, scavenging free
+ * pages) would change the exact state the suites check: it is paused for
+ * each suite.
+ */
+static inline int kmag_test_suite_init(struct kunit_suite *suite)
+{
+	kmag_reclaim_pause(true);
+	return 0;
+}
+
+static inline void kmag_test_suite_exit(struct kunit_suite *suite)
+{
+	kmag_reclaim_pause(false);
+}
+
 /* Every suite ends each test with balanced statistics and nothing live. */
 static inline void kmag_test_exit(struct kunit *test)
 {

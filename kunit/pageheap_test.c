@@ -259,6 +259,8 @@ static struct kunit_case kmag_pageheap_cases[] = {
 
 static struct kunit_suite kmag_pageheap_suite = {
 	.name = "kmag_pageheap",
+	.suite_init = kmag_test_suite_init,
+	.suite_exit = kmag_test_suite_exit,
 	.init = kmag_pageheap_init,
 	.exit = kmag_test_exit,
 	.test_cases = kmag_pageheap_cases,

@@ -91,6 +91,8 @@ static struct kunit_case kmag_sizeclass_cases[] = {
 
 static struct kunit_suite kmag_sizeclass_suite = {
 	.name = "kmag_sizeclass",
+	.suite_init = kmag_test_suite_init,
+	.suite_exit = kmag_test_suite_exit,
 	.test_cases = kmag_sizeclass_cases,
 };
 
