@@ -1,0 +1,196 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# kselftest: does kmag give memory back to the kernel after a burst? Measured
+# with the kernel's MemFree (/proc/meminfo), not only kmag's counters, and
+# side by side with SLUB (kmalloc/kfree of the same sizes) in the same boot.
+#
+# For slub, then kmag, the kmag_burst module allocates a burst of objects of
+# 8 B .. 256 KiB on two CPUs and frees them all (half of them cross-CPU); it
+# prints the free pages before the burst, at its peak and after the last free.
+# This script then samples the free memory every second for 10 s and once
+# more after "echo 2 >/proc/sys/vm/drop_caches": "held" is free memory before
+# the load minus free memory now, against the peak deficit (MemFree before
+# minus MemFree at the peak, from the module). Free memory is MemFree plus the
+# pages on the page allocator's per-CPU free lists (the "count:" lines of
+# /proc/zoneinfo): those are free pages too, but MemFree leaves them out, and
+# they hold 10 to 30 MiB in a 1 GiB VM, more after a burst of large frees
+# than before it; both figures are printed. Then, for each allocator, the
+# pressure phase: the same burst, and at once the module takes MemFree
+# (before the burst) minus 64 MiB of pages with __GFP_NORETRY; that only
+# works if the memory of the burst comes back under pressure.
+#
+# kmag passes if it holds at most 5% of the peak deficit at one of the idle
+# samples, at most 2% after drop_caches, and the pressure phase succeeds.
+# Free memory also moves for reasons of its own (the kernel's own slab and
+# page cache, kmag's metadata, KASAN's quarantine in a debug kernel): each
+# baseline is taken right before each load, and every limit gets a fixed
+# 4 MiB of slack for that noise. SLUB's figures are for comparison; it must
+# only pass the pressure phase. kmag is drained before each load, never
+# between a load and the samples that follow it.
+#
+# KMAG_BURST_MB sets the burst size; by default 256 MiB, 128 MiB in a kernel
+# with KASAN or kmemleak, at most a third of MemFree.
+dir=$(dirname "$0")
+kmag=/sys/kernel/debug/kmag
+stats=$kmag/stats
+SAMPLES=10		# seconds of idle sampling
+IDLE_PCT=5		# most of the peak held at the best idle sample
+DROP_PCT=2		# most of the peak held after drop_caches=2
+SLACK_KB=4096		# kernel noise allowed on top of each limit
+TAKE_SLACK_MB=64	# pressure: what the module leaves to the kernel
+
+stat() {
+	awk -v k="$1" '$1 == k { print $2 }' "$stats"
+}
+
+memfree() {	# kB
+	awk '$1 == "MemFree:" { print $2 }' /proc/meminfo
+}
+
+pcpfree() {	# kB on the per-CPU free lists, 4 KiB pages
+	awk '$1 == "count:" { n += $2 } END { print n * 4 }' /proc/zoneinfo
+}
+
+mib() {		# kB -> MiB, rounded
+	awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'
+}
+
+pct() {		# pct HELD_KB DEFICIT_KB
+	awk -v h="$1" -v d="$2" 'BEGIN { printf "%.0f", (d > 0 ? 100 * h / d : 0) }'
+}
+
+within() {	# within HELD_KB DEFICIT_KB PERCENT: held <= PERCENT% + slack?
+	[ $(($1 * 100)) -le $(($2 * $3 + SLACK_KB * 100)) ]
+}
+
+drain() {
+	echo 1 >"$kmag/drain" || { echo "kmag_burst: drain failed [FAIL]"; exit 1; }
+}
+
+# load ALLOCATOR PHASE [ARGS]: drain kmag, take the baseline, load the module;
+# sets base (MemFree, kB), pcp0 (per-CPU free lists, kB), mod (ok/FAIL) and
+# log (the module's new kernel messages).
+load() {
+	drain
+	lines=$(dmesg | wc -l)
+	base=$(memfree)
+	pcp0=$(pcpfree)
+	mod=ok
+	"$dir"/../kselftest/module.sh "kmag burst ($1, $2)" kmag_burst \
+		allocator="$1" mb="$mb" phase="$2" ${3:+"$3"} >/dev/null 2>&1 || mod=FAIL
+	log=$(dmesg | sed "1,${lines}d" | grep 'kmag_burst: ')
+}
+
+show_log() {
+	echo "$log" | sed 's/^/    /'
+}
+
+failed=0
+fail() {
+	echo "kmag_burst: $* [FAIL]"
+	failed=$((failed + 1))
+}
+
+# burst ALLOCATOR: the burst, then idle samples and drop_caches.
+burst() {
+	a=$1
+	load "$a" burst
+	echo "$log" | grep -E 'burst of|free pages' | sed 's/^\[[^]]*\] //'
+	if [ $mod != ok ]; then
+		show_log
+		fail "$a: module kmag_burst phase=burst"
+		return
+	fi
+	peak=$(echo "$log" | sed -n 's/.*free pages before [0-9]* peak \([0-9]*\) after.*/\1/p' | tail -n 1)
+	deficit=$((base - peak * 4))	# 4 KiB pages
+	echo "kmag_burst: $a: before: MemFree $(mib "$base") MiB, per-CPU free lists $(mib "$pcp0") MiB; peak deficit $(mib $deficit) MiB"
+	line="kmag_burst: $a: peak deficit $(mib $deficit) MiB; held"
+	best=""
+	i=1
+	while [ $i -le $SAMPLES ]; do
+		sleep 1
+		free=$(memfree)
+		pcp=$(pcpfree)
+		held=$((base + pcp0 - free - pcp))
+		[ -z "$best" ] || [ $held -lt "$best" ] && best=$held
+		echo "kmag_burst: $a: after $i s: MemFree $(mib "$free") MiB, per-CPU free lists $(mib "$pcp") MiB, held $(mib $held) MiB ($(pct $held $deficit)%; MemFree alone $(mib $((base - free))) MiB), kmag sys_bytes $(($(stat sys_bytes) >> 20)) MiB"
+		[ $i -gt 1 ] && line="$line,"
+		line="$line after $i s $(mib $held) MiB ($(pct $held $deficit)%)"
+		i=$((i + 1))
+	done
+	echo 2 >/proc/sys/vm/drop_caches
+	free=$(memfree)
+	pcp=$(pcpfree)
+	dropped=$((base + pcp0 - free - pcp))
+	echo "kmag_burst: $a: after drop_caches=2: MemFree $(mib "$free") MiB, per-CPU free lists $(mib "$pcp") MiB, held $(mib $dropped) MiB ($(pct $dropped $deficit)%; MemFree alone $(mib $((base - free))) MiB), kmag sys_bytes $(($(stat sys_bytes) >> 20)) MiB"
+	echo "$line; after drop_caches=2: $(mib $dropped) MiB ($(pct $dropped $deficit)%)"
+
+	[ "$a" = kmag ] || return
+	if [ $((deficit * 4)) -lt $((mb * 1024 * 3)) ]; then
+		fail "kmag: the burst of $mb MiB shows as $(mib $deficit) MiB in MemFree"
+		return
+	fi
+	verdict=ok
+	within $best $deficit $IDLE_PCT || verdict=FAIL
+	echo "kmag_burst: kmag: held at best $(mib $best) MiB ($(pct $best $deficit)%) within $SAMPLES s idle, limit $IDLE_PCT% + $((SLACK_KB / 1024)) MiB [$verdict]"
+	[ $verdict = ok ] || failed=$((failed + 1))
+	verdict=ok
+	within $dropped $deficit $DROP_PCT || verdict=FAIL
+	echo "kmag_burst: kmag: held $(mib $dropped) MiB ($(pct $dropped $deficit)%) after drop_caches=2, limit $DROP_PCT% + $((SLACK_KB / 1024)) MiB [$verdict]"
+	[ $verdict = ok ] || failed=$((failed + 1))
+}
+
+# pressure ALLOCATOR: the burst, then at once MemFree - 64 MiB of pages.
+pressure() {
+	a=$1
+	drain
+	take=$(($(memfree) / 1024 - TAKE_SLACK_MB))
+	load "$a" pressure "take_mb=$take"
+	took=$(echo "$log" | sed -n 's/.*took \([0-9]*\) MiB of.*/\1/p' | tail -n 1)
+	if [ -z "$took" ]; then
+		show_log
+		fail "$a: pressure: module kmag_burst phase=pressure"
+		return
+	fi
+	verdict=ok
+	[ $mod = ok ] || verdict=FAIL
+	echo "kmag_burst: $a: pressure: took $took of $take MiB (MemFree $(mib "$base") MiB before a burst of $mb MiB) right after the burst [$verdict]"
+	if [ $verdict != ok ]; then
+		show_log
+		failed=$((failed + 1))
+	fi
+}
+
+[ -r "$stats" ] || { echo "no $stats: is kmag.ko loaded?"; exit 1; }
+if ! /sbin/modprobe -q -n kmag_burst; then
+	echo "kmag burst: module kmag_burst is not found [SKIP]"
+	exit 4
+fi
+# An open debugfs file pins kmag.ko (see kmag_stress.sh).
+exec 3<"$stats"
+
+if [ -n "$KMAG_BURST_MB" ]; then
+	mb=$KMAG_BURST_MB
+elif [ -e /sys/kernel/debug/kmemleak ] || grep -qw kasan_report /proc/kallsyms; then
+	mb=128		# debug kernel: everything is slower
+else
+	mb=256
+fi
+max=$(($(memfree) / 1024 / 3))
+[ "$mb" -le "$max" ] || mb=$max
+
+start=$(date +%s)
+for a in slub kmag; do
+	burst $a
+done
+for a in slub kmag; do
+	pressure $a
+done
+drain
+exec 3<&-
+echo "kmag_burst: done in $(($(date +%s) - start)) s"
+if [ $failed -ne 0 ]; then
+	echo "kmag burst: $failed checks failed [FAIL]"
+	exit 1
+fi
+echo "kmag burst: kmag gave the memory of a $mb MiB burst back"
