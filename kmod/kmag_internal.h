@@ -22,6 +22,7 @@
  *      large.c        objects above 32 KiB, straight from the page heap.
  *      cache.c        cache lifecycle (class caches, named caches).
  *      api.c          the exported API and its fast paths.
+ *      reclaim.c      giving memory back: reaping, scavenging, shrinker.
  *      stats.c        statistics and the debugfs files.
  *      debug.c        reports of invalid and double frees.
  *
@@ -134,7 +135,26 @@
  *    back (the span could not change hands while that object was out). A
  *    cache struct is freed only after synchronize_rcu().
  *
- * 8. Statistics. Counters are per CPU (kmag_cpu.stat for each cache,
+ * 8. Giving memory back (reclaim.c; Go's scavenger, Bonwick's reaping).
+ *    Chunks are split into order-0 pages when taken, so a free span can go
+ *    back to the buddy allocator on its own, wherever it lies: a chunk
+ *    that stays partly used just gets a hole (its map entries go to NULL
+ *    first). This rather than Temeraire's "fill the fullest huge page":
+ *    small and large spans share chunks, and the figures that matter (a
+ *    burst given back within seconds, a shrinker that can give everything
+ *    back) need pages back whatever the placement. The price is that a
+ *    chunk given back in pieces returns order-0 pages, which the buddy
+ *    allocator merges only when their neighbours come back too. Placement
+ *    stays best fit; a chunk that becomes entirely free goes back whole.
+ *    The reclaimer (one deferred work, armed by the slow paths that cache
+ *    memory, silent when nothing is cached) reaps each depot's unused
+ *    working set, the empty spans of caches whose central lists were not
+ *    used, and the magazines of CPUs that did not touch a cache during the
+ *    interval (IPI; the fast paths do nothing for it), then gives back the
+ *    free spans idle for scavenge_delay_ms, keeping 1/8 of the in-use pages
+ *    as headroom. The shrinker gives everything back on demand.
+ *
+ * 9. Statistics. Counters are per CPU (kmag_cpu.stat for each cache,
  *    kmag_pcpu_stat for the rest), incremented with IRQs off or with
  *    this_cpu ops, and summed when debugfs is read. A magazine miss is
  *    counted only for an operation that completes (hits = ops - misses).
