@@ -86,6 +86,10 @@ struct kmag_cache *kmag_cache_new(const char *name, unsigned int size,
 	c->divmagic = (u32)(0xffffffffU / size) + 1;
 	c->inuse_bytes = c->objs_per_span <= KMAG_INUSE_BYTES;
 	c->mag_capacity = kmag_mag_capacity(size);
+	/* Dynamic: twice smaller under memory pressure, 4 x larger if contended. */
+	c->mag_min = max(c->mag_capacity / 4, 4U);
+	c->mag_max = clamp_t(unsigned int, SZ_256K / size, c->mag_capacity,
+			     KMAG_MAG_MAX_ROUNDS);
 	c->depot_max = kmag_depot_max(size, c->mag_capacity);
 	c->ctor = ctor;
 	c->class_idx = class_idx;

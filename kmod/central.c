@@ -14,6 +14,8 @@
 #define KMAG_EMPTY_KEEP 1
 /* Depot magazines, or empty spans, handled per hold of the central lock. */
 #define KMAG_FLUSH_BATCH 16
+/* Contended depot exchanges per reap interval that make magazines grow. */
+#define KMAG_CONTENDED_GROW 8
 
 static void kmag_span_move(struct kmag_cache *c, struct kmag_span *s,
 			   enum kmag_span_list to)
@@ -218,6 +220,7 @@ struct kmag_mag *kmag_depot_get(struct kmag_cache *c, bool full)
 		*top = m->next;
 		if (full) {
 			ct->nr_depot_full--;
+			ct->depot_rounds -= m->rounds;
 			ct->min_full = min(ct->min_full, ct->nr_depot_full);
 		} else {
 			ct->nr_depot_empty--;
@@ -247,6 +250,7 @@ void kmag_depot_put(struct kmag_cache *c, struct kmag_mag *m)
 		m->next = ct->depot_full;
 		ct->depot_full = m;
 		ct->nr_depot_full++;
+		ct->depot_rounds += m->rounds;
 		return;
 	}
 	if (m->rounds) {
@@ -371,7 +375,8 @@ static void kmag_empty_release(struct kmag_cache *c, int nid, unsigned long left
  * freed (the rounds of full ones back to their spans). A cache whose
  * central lists were not used during the interval also gives its empty
  * spans back. The central lock is held for KMAG_FLUSH_BATCH magazines or
- * spans at a time.
+ * spans at a time. A depot that was found locked often enough during the
+ * interval makes the cache's new magazines larger (fewer exchanges).
  *
  * Context: process context (no lock held).
  * Return: the magazines freed.
@@ -418,6 +423,9 @@ unsigned int kmag_depot_reap(struct kmag_cache *c, bool *busy)
 		for_each_node(nid)
 			kmag_empty_release(c, nid, ULONG_MAX);
 	spin_lock_irqsave(&ct->lock, flags);
+	if (ct->contended >= KMAG_CONTENDED_GROW)
+		kmag_mag_resize(c, true);
+	ct->contended = 0;
 	/* A new interval starts from the levels as they are now. */
 	ct->min_full = ct->nr_depot_full;
 	ct->min_empty = ct->nr_depot_empty;

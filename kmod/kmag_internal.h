@@ -237,8 +237,9 @@ enum kmag_span_list {
 };
 
 /*
- * A chunk's pages are split (split_page()) when it is taken, so that free
- * spans can go back to the buddy allocator page by page, leaving holes.
+ * A chunk is one block of the buddy allocator until part of it goes back:
+ * then its pages are split (split_page()) and free spans go back page by
+ * page, leaving holes. A chunk that goes back whole goes back as one block.
  */
 struct kmag_chunk {
 	struct list_head list;		/* kmag_heap.chunks */
@@ -246,7 +247,10 @@ struct kmag_chunk {
 	unsigned long base;		/* direct-map address */
 	unsigned int npages;		/* pages it spans */
 	unsigned int held;		/* pages not given back (npages - holes) */
+	unsigned int used;		/* pages in in-use spans */
+	unsigned int order;		/* of the block, until split */
 	int nid;
+	bool split;			/* pages are order-0 pages now */
 	bool dedicated;			/* one large object, never split */
 };
 
@@ -356,6 +360,8 @@ struct kmag_central {
 	unsigned int min_empty;
 	unsigned long gets;		/* kmag_central_get() calls */
 	unsigned long reap_gets;	/* gets at the last reap */
+	unsigned long depot_rounds;	/* objects in the depot's full magazines */
+	unsigned long contended;	/* depot exchanges that found it locked */
 	unsigned long nr_spans;
 	unsigned long nr_free_objs;	/* free objects in spans */
 	struct kmag_cnode *node;	/* [nr_node_ids] */
@@ -379,7 +385,8 @@ struct kmag_cache {
 	int class_idx;			/* -1: a named cache */
 	unsigned int npages;		/* span size */
 	unsigned int span_align;	/* span alignment, in pages */
-	unsigned int mag_capacity;
+	unsigned int mag_capacity;	/* rounds of new magazines (dynamic) */
+	unsigned int mag_min, mag_max;	/* its bounds */
 	unsigned int depot_max;		/* full (and empty) magazines kept */
 	struct kmag_central central ____cacheline_aligned_in_smp;
 	struct list_head list;		/* kmag_caches */
@@ -563,7 +570,8 @@ void *kmag_alloc_refill(struct kmag_cache *c, gfp_t gfp, unsigned long *flags);
 void kmag_free_slow(struct kmag_cache *c, void *p);
 void kmag_magazines_drain(struct kmag_cache *c);
 unsigned int kmag_magazines_reap_idle(struct kmag_cache *c, bool *busy);
-extern atomic_long_t kmag_nr_mags;
+void kmag_mag_resize(struct kmag_cache *c, bool grow);
+extern atomic_long_t kmag_mag_bytes;
 int kmag_magazine_init(void);
 void kmag_magazine_exit(void);
 

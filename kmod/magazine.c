@@ -23,9 +23,9 @@ EXPORT_SYMBOL_NS_GPL(kmag_no_mag, KMAG_INTERNAL);
 
 DEFINE_PER_CPU(local_lock_t, kmag_lock) = INIT_LOCAL_LOCK(kmag_lock);
 
-/* Magazines allocated, for the statistics (slow paths only). */
-atomic_long_t kmag_nr_mags;
-EXPORT_SYMBOL_NS_GPL(kmag_nr_mags, KMAG_INTERNAL);
+/* Bytes of magazines allocated, for the statistics (slow paths only). */
+atomic_long_t kmag_mag_bytes;
+EXPORT_SYMBOL_NS_GPL(kmag_mag_bytes, KMAG_INTERNAL);
 
 /* Tests set this to make every magazine allocation fail. */
 bool kmag_fail_mag_alloc;
@@ -43,16 +43,17 @@ static enum cpuhp_state kmag_cpuhp_state;
  */
 struct kmag_mag *kmag_mag_alloc(struct kmag_cache *c, gfp_t gfp)
 {
+	unsigned int capacity = READ_ONCE(c->mag_capacity);
 	struct kmag_mag *m;
 
 	if (unlikely(READ_ONCE(kmag_fail_mag_alloc)))
 		return NULL;
-	m = kmalloc(struct_size(m, objs, c->mag_capacity), kmag_mag_gfp(gfp));
+	m = kmalloc(struct_size(m, objs, capacity), kmag_mag_gfp(gfp));
 	if (m) {
 		m->next = NULL;
 		m->rounds = 0;
-		m->capacity = c->mag_capacity;
-		atomic_long_inc(&kmag_nr_mags);
+		m->capacity = capacity;
+		atomic_long_add(struct_size(m, objs, capacity), &kmag_mag_bytes);
 	}
 	return m;
 }
@@ -61,10 +62,42 @@ EXPORT_SYMBOL_NS_GPL(kmag_mag_alloc, KMAG_INTERNAL);
 void kmag_mag_free(struct kmag_mag *m)
 {
 	if (m)
-		atomic_long_dec(&kmag_nr_mags);
+		atomic_long_sub(struct_size(m, objs, m->capacity), &kmag_mag_bytes);
 	kfree(m);
 }
 EXPORT_SYMBOL_NS_GPL(kmag_mag_free, KMAG_INTERNAL);
+
+/*
+ * The depot exchanges of the slow paths: a lock found taken counts as
+ * contention, which makes the cache's magazines grow (kmag_mag_resize()).
+ */
+static void kmag_depot_lock(struct kmag_central *ct)
+{
+	if (likely(spin_trylock(&ct->lock)))
+		return;
+	spin_lock(&ct->lock);
+	ct->contended++;
+}
+
+/**
+ * kmag_mag_resize() - change the capacity of a cache's new magazines
+ * @c: the cache
+ * @grow: double it (the depot was contended), else halve it (memory is short)
+ *
+ * Within [mag_min, mag_max]; magazines already made keep their capacity.
+ * Per CPU and cache, at most two magazines of mag_max rounds are cached
+ * (mag_max is at most 256 KiB of objects and KMAG_MAG_MAX_ROUNDS).
+ *
+ * Context: any context.
+ */
+void kmag_mag_resize(struct kmag_cache *c, bool grow)
+{
+	unsigned int cap = READ_ONCE(c->mag_capacity);
+
+	cap = grow ? min(cap * 2, c->mag_max) : max(cap / 2, c->mag_min);
+	WRITE_ONCE(c->mag_capacity, cap);
+}
+EXPORT_SYMBOL_NS_GPL(kmag_mag_resize, KMAG_INTERNAL);
 
 /*
  * Give this CPU its two magazines: empty ones from the depot, else new ones.
@@ -180,7 +213,7 @@ void *kmag_alloc_refill(struct kmag_cache *c, gfp_t gfp, unsigned long *flags)
 			swap(cc->loaded, cc->previous);
 			break;
 		}
-		spin_lock(&ct->lock);
+		kmag_depot_lock(ct);
 		full = kmag_depot_get(c, true);
 		if (full) {
 			kmag_depot_put(c, cc->previous);
@@ -239,14 +272,14 @@ void kmag_free_slow(struct kmag_cache *c, void *p)
 		swap(cc->loaded, cc->previous);
 		goto push;
 	}
-	spin_lock(&ct->lock);
+	kmag_depot_lock(ct);
 	empty = kmag_depot_get(c, false);
 	spin_unlock(&ct->lock);
 	if (!empty)
 		empty = kmag_mag_alloc(c, GFP_NOWAIT);
 	if (!empty)
 		goto to_span;
-	spin_lock(&ct->lock);
+	kmag_depot_lock(ct);
 	kmag_depot_put(c, cc->previous);
 	spin_unlock(&ct->lock);
 	cc->previous = cc->loaded;

@@ -287,10 +287,24 @@ static void kmag_pages_free(unsigned long addr, unsigned int npages)
 	}
 }
 
+/* Every page of @ch, untouched by holes, back to the buddy allocator. */
+static void kmag_chunk_free_pages(struct kmag_chunk *ch)
+{
+	unsigned int i;
+
+	if (ch->split) {
+		kmag_pages_free(ch->base, ch->npages);
+		return;
+	}
+	for (i = 0; i < ch->npages; i++)
+		kmemleak_free((void *)(ch->base + ((unsigned long)i << PAGE_SHIFT)));
+	free_pages(ch->base, ch->order);
+}
+
 /* A chunk that never joined a heap: pages and struct go. */
 static void kmag_chunk_free(struct kmag_chunk *ch)
 {
-	kmag_pages_free(ch->base, ch->npages);
+	kmag_chunk_free_pages(ch);
 	kfree(ch);
 	atomic_long_dec(&kmag_nr_chunks);
 }
@@ -308,7 +322,15 @@ static unsigned int kmag_span_release(struct kmag_heap *h, struct kmag_span *s)
 	unsigned int n = s->npages;
 
 	kmag_map_range(s->base, n, NULL);
-	kmag_pages_free(s->base, n);
+	if (n == ch->npages) {
+		kmag_chunk_free_pages(ch);	/* whole: one block if it still is */
+	} else {
+		if (!ch->split) {
+			split_page(virt_to_page(ch->base), ch->order);
+			ch->split = true;
+		}
+		kmag_pages_free(s->base, n);
+	}
 	ch->held -= n;
 	h->sys_pages -= n;
 	h->released_pages += n;
@@ -345,9 +367,20 @@ static struct kmag_span *kmag_free_take(struct kmag_heap *h, unsigned int npages
 	for (idx = find_next_bit(h->nonempty, KMAG_CHUNK_PAGES + 1, npages);
 	     idx <= KMAG_CHUNK_PAGES;
 	     idx = find_next_bit(h->nonempty, KMAG_CHUNK_PAGES + 1, idx + 1)) {
-		/* Any span of npages + align - 1 pages holds an aligned run. */
+		/*
+		 * Any span of npages + align - 1 pages holds an aligned run:
+		 * of the first few, take the one in the fullest chunk, so
+		 * that sparse chunks empty and go back whole.
+		 */
 		if (idx >= npages + align - 1) {
-			fs = list_first_entry(&h->free[idx], struct kmag_span, list);
+			fs = NULL;
+			n = 0;
+			list_for_each_entry(s, &h->free[idx], list) {
+				if (!fs || s->chunk->used > fs->chunk->used)
+					fs = s;
+				if (++n == KMAG_ALIGN_SCAN)
+					break;
+			}
 			goto found;
 		}
 		n = 0;
@@ -411,6 +444,7 @@ static void kmag_span_use(struct kmag_heap *h, struct kmag_span *s,
 	/* A large object is only ever freed by its first page. */
 	kmag_map_range(s->base, c ? s->npages : 1, s);
 	h->inuse_pages += s->npages;
+	s->chunk->used += s->npages;
 }
 
 /* Undo kmag_span_use(): the span's pages map to KMAG_MAP_GONE. Heap lock held. */
@@ -425,6 +459,7 @@ static void kmag_span_unuse(struct kmag_span *s)
 					 0);
 	kmag_map_range(s->base, small ? s->npages : 1, KMAG_MAP_GONE);
 	WRITE_ONCE(s->owner, KMAG_OWNER_FREEING);
+	s->chunk->used -= s->npages;
 }
 
 /**
@@ -478,9 +513,11 @@ static struct kmag_chunk *kmag_chunk_alloc(int nid, unsigned int npages, gfp_t g
 	}
 	ch->base = (unsigned long)page_address(page);
 	ch->npages = 1U << order;
+	ch->order = order;
 	ch->nid = page_to_nid(page);
-	split_page(page, order);
 	if (ch->dedicated && npages < ch->npages) {
+		split_page(page, order);
+		ch->split = true;
 		for (i = npages; i < ch->npages; i++)
 			__free_page(page + i);
 		ch->npages = npages;
@@ -490,7 +527,7 @@ static struct kmag_chunk *kmag_chunk_alloc(int nid, unsigned int npages, gfp_t g
 	for (i = 0; i < ch->npages; i++)
 		kmemleak_alloc(page_address(page + i), PAGE_SIZE, 0, kmag_meta_gfp(gfp));
 	if (kmag_map_prepare(ch->base, ch->npages, gfp)) {
-		kmag_pages_free(ch->base, ch->npages);
+		kmag_chunk_free_pages(ch);
 		kfree(ch);
 		return NULL;
 	}

@@ -22,6 +22,12 @@
  * on the first node with memory, what depots and magazines cache), and
  * gives it all back when asked, whatever the delay: memory pressure and
  * drop_caches (2) reach it.
+ *
+ * Magazine capacity follows the same two signals (Bonwick's magazine
+ * resizing): a depot found locked 8 times or more in an interval doubles
+ * the capacity of the cache's new magazines (up to 256 KiB of objects and
+ * KMAG_MAG_MAX_ROUNDS), and each shrinker scan halves it (down to a
+ * quarter of the initial capacity).
  */
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
@@ -181,9 +187,12 @@ static unsigned long kmag_shrink_scan(struct shrinker *sh,
 	 */
 	if (sc->nid == kmag_first_node() && cpus_read_trylock()) {
 		if (mutex_trylock(&kmag_caches_mutex)) {
-			list_for_each_entry(c, &kmag_caches, list)
-				if (!c->dead)
-					kmag_magazines_drain(c);
+			list_for_each_entry(c, &kmag_caches, list) {
+				if (c->dead)
+					continue;
+				kmag_mag_resize(c, false);	/* memory is short */
+				kmag_magazines_drain(c);
+			}
 			mutex_unlock(&kmag_caches_mutex);
 		}
 		cpus_read_unlock();

@@ -64,7 +64,7 @@ static void kmag_cache_cached(struct kmag_cache *c, const long *sum,
 {
 	long live = sum[KMAG_ALLOC] - sum[KMAG_FREE];
 
-	*depot = (long)READ_ONCE(c->central.nr_depot_full) * c->mag_capacity;
+	*depot = READ_ONCE(c->central.depot_rounds);
 	*mags = max(0L, (long)kmag_central_live(c) - live - *depot);
 }
 
@@ -136,7 +136,7 @@ void kmag_stats_read(struct kmag_stats *st)
 	st->metadata_bytes = meta + hs.spans * sizeof(struct kmag_span) +
 			     hs.chunks * sizeof(struct kmag_chunk) +
 			     hs.leaves * KMAG_MAP_LEAF_PAGES * sizeof(void *) +
-			     atomic_long_read(&kmag_nr_mags) * (long)KMAG_MAG_BYTES;
+			     atomic_long_read(&kmag_mag_bytes);
 }
 EXPORT_SYMBOL_NS_GPL(kmag_stats_read, KMAG_INTERNAL);
 

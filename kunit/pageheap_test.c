@@ -231,6 +231,32 @@ static void kmag_pageheap_gfp(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, kmag_mag_gfp(GFP_KERNEL | __GFP_NOFAIL) & __GFP_NOFAIL);
 }
 
+/*
+ * Of free spans that fit equally well, the one in the fullest chunk is
+ * taken, so that sparse chunks empty and go back whole.
+ */
+static void kmag_pageheap_fullest_chunk(struct kunit *test)
+{
+	struct kmag_span *x, *y, *z, *w;
+
+	x = kmag_heap_alloc(NUMA_NO_NODE, 412, 1, GFP_KERNEL, NULL);	/* A: 100 free */
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	y = kmag_heap_alloc(NUMA_NO_NODE, 300, 1, GFP_KERNEL, NULL);	/* B */
+	KUNIT_ASSERT_NOT_NULL(test, y);
+	KUNIT_ASSERT_PTR_NE(test, y->chunk, x->chunk);
+	z = kmag_heap_alloc(NUMA_NO_NODE, 112, 1, GFP_KERNEL, NULL);	/* B: 100 free */
+	KUNIT_ASSERT_NOT_NULL(test, z);
+	KUNIT_ASSERT_PTR_EQ(test, z->chunk, y->chunk);
+	kmag_heap_free(y);	/* B: 112 of 512 used, A: 412 */
+	w = kmag_heap_alloc(NUMA_NO_NODE, 100, 1, GFP_KERNEL, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_EXPECT_PTR_EQ(test, w->chunk, x->chunk);
+	KUNIT_EXPECT_EQ(test, x->chunk->used, KMAG_CHUNK_PAGES);
+	kmag_heap_free(w);
+	kmag_heap_free(x);
+	kmag_heap_free(z);
+}
+
 /* GFP_ATOMIC with IRQs off: no sleeping (DEBUG_ATOMIC_SLEEP watches). */
 static void kmag_pageheap_atomic(struct kunit *test)
 {
@@ -252,6 +278,7 @@ static struct kunit_case kmag_pageheap_cases[] = {
 	KUNIT_CASE(kmag_pageheap_dedicated),
 	KUNIT_CASE(kmag_pageheap_dedicated_exact),
 	KUNIT_CASE(kmag_pageheap_aligned),
+	KUNIT_CASE(kmag_pageheap_fullest_chunk),
 	KUNIT_CASE(kmag_pageheap_gfp),
 	KUNIT_CASE(kmag_pageheap_atomic),
 	{}

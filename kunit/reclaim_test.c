@@ -49,9 +49,11 @@ static void kmag_reclaim_hole(struct kunit *test)
 	struct kmag_stats before, after;
 	void *a, *b, *c;
 
+	migrate_disable();	/* one node's heap: one CPU per node here */
 	a = kmag_alloc(size, GFP_KERNEL);
 	b = kmag_alloc(size, GFP_KERNEL);
 	c = kmag_alloc(size, GFP_KERNEL);
+	migrate_enable();
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	KUNIT_ASSERT_NOT_NULL(test, c);
@@ -242,12 +244,77 @@ static void kmag_reclaim_shrinker(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.heap_released_bytes, 0);
 }
 
+/*
+ * A depot found locked often during an interval makes the cache's new
+ * magazines twice larger, up to mag_max; memory pressure (the shrinker)
+ * halves them, down to mag_min. Magazines of both sizes work together.
+ */
+static void kmag_reclaim_magazine_capacity(struct kunit *test)
+{
+	struct kmag_cache *c = kmag_cache_create("kmag_test_cap", 1024, 0, 0, NULL);
+	unsigned int cap0, count_unused;
+	unsigned long flags, count;
+	const int n = 600;
+	struct kmag_mag *m;
+	bool busy = false;
+	void **objs;
+	int i, nid;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	cap0 = c->mag_capacity;
+	KUNIT_ASSERT_LT(test, cap0, c->mag_max);
+	for (i = 0; i < n; i++) {	/* magazines of cap0 */
+		objs[i] = kmag_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	for (i = 0; i < 3; i++) {
+		spin_lock_irqsave(&c->central.lock, flags);
+		c->central.contended = 8;	/* as many as the slow paths count */
+		spin_unlock_irqrestore(&c->central.lock, flags);
+		kmag_depot_reap(c, &busy);
+	}
+	KUNIT_EXPECT_EQ(test, c->mag_capacity, c->mag_max);
+	KUNIT_EXPECT_LE(test, c->mag_max, KMAG_MAG_MAX_ROUNDS);
+	KUNIT_EXPECT_LE(test, (unsigned long)c->mag_max * c->size, SZ_256K);
+	m = kmag_mag_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_EQ(test, m->capacity, c->mag_max);
+	kmag_mag_free(m);
+	/* Fewer than 8 contended exchanges: no growth, and the count restarts. */
+	spin_lock_irqsave(&c->central.lock, flags);
+	c->central.contended = 7;
+	spin_unlock_irqrestore(&c->central.lock, flags);
+	kmag_depot_reap(c, &busy);
+	KUNIT_EXPECT_EQ(test, c->central.contended, 0);
+	/* Old and new magazines together: free, then allocate again. */
+	for (i = 0; i < n; i++)
+		kmag_cache_free(c, objs[i]);
+	for (i = 0; i < n; i++) {
+		objs[i] = kmag_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	for (i = 0; i < n; i++)
+		kmag_cache_free(c, objs[i]);
+	for (i = 0; i < 8; i++)
+		for_each_node_state(nid, N_MEMORY)
+			kmag_shrink(nid, &count, ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, c->mag_capacity, c->mag_min);
+	KUNIT_EXPECT_EQ(test, c->mag_min, max(cap0 / 4, 4U));
+	count_unused = c->central.depot_rounds;
+	KUNIT_EXPECT_EQ(test, count_unused, 0);
+	KUNIT_EXPECT_EQ(test, kmag_central_live(c), 0);
+	kmag_cache_destroy(c);
+}
+
 static struct kunit_case kmag_reclaim_cases[] = {
 	KUNIT_CASE(kmag_reclaim_hole),
 	KUNIT_CASE(kmag_reclaim_delay_headroom),
 	KUNIT_CASE(kmag_reclaim_depot_working_set),
 	KUNIT_CASE(kmag_reclaim_idle_magazines),
 	KUNIT_CASE(kmag_reclaim_shrinker),
+	KUNIT_CASE(kmag_reclaim_magazine_capacity),
 	{}
 };
 
