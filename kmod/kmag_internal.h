@@ -136,23 +136,27 @@
  *    cache struct is freed only after synchronize_rcu().
  *
  * 8. Giving memory back (reclaim.c; Go's scavenger, Bonwick's reaping).
- *    Chunks are split into order-0 pages when taken, so a free span can go
- *    back to the buddy allocator on its own, wherever it lies: a chunk
- *    that stays partly used just gets a hole (its map entries go to NULL
- *    first). This rather than Temeraire's "fill the fullest huge page":
- *    small and large spans share chunks, and the figures that matter (a
- *    burst given back within seconds, a shrinker that can give everything
- *    back) need pages back whatever the placement. The price is that a
- *    chunk given back in pieces returns order-0 pages, which the buddy
- *    allocator merges only when their neighbours come back too. Placement
- *    stays best fit; a chunk that becomes entirely free goes back whole.
+ *    A free span can go back to the buddy allocator on its own, wherever it
+ *    lies: its chunk is split into order-0 pages (split_page()) the first
+ *    time part of it goes back, and keeps a hole (map entries go to NULL
+ *    first). A chunk that goes back whole goes back as one block. This
+ *    rather than only Temeraire's "fill the fullest huge page": small and
+ *    large spans share chunks, and the figures that matter (a burst given
+ *    back within seconds, a shrinker that can give everything back) need
+ *    pages back whatever the placement. The price: a chunk given back in
+ *    pieces returns order-0 pages, which the buddy allocator merges only
+ *    when their neighbours come back too. Placement is best fit, and of
+ *    equally good fits the span in the fullest chunk (Temeraire's idea,
+ *    cheaply), so that sparse chunks empty and go back whole.
  *    The reclaimer (one deferred work, armed by the slow paths that cache
  *    memory, silent when nothing is cached) reaps each depot's unused
  *    working set, the empty spans of caches whose central lists were not
  *    used, and the magazines of CPUs that did not touch a cache during the
  *    interval (IPI; the fast paths do nothing for it), then gives back the
  *    free spans idle for scavenge_delay_ms, keeping 1/8 of the in-use pages
- *    as headroom. The shrinker gives everything back on demand.
+ *    as headroom. The shrinker gives everything back on demand. Magazine
+ *    capacity doubles when a depot is contended and halves under memory
+ *    pressure, within bounds (magazine.c, kmag_mag_resize()).
  *
  * 9. Statistics. Counters are per CPU (kmag_cpu.stat for each cache,
  *    kmag_pcpu_stat for the rest), incremented with IRQs off or with

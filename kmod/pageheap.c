@@ -48,8 +48,9 @@ struct kmag_heap {
 	unsigned long released_pages;	/* given back since load */
 	unsigned long hole_pages;	/* given back from chunks still held */
 	unsigned long scavenged_pages;	/* given back by kmag_heap_scavenge() */
-	unsigned long reacquired_pages;	/* chunks taken soon after a scavenge */
+	unsigned long reacquired_pages;	/* given back, then soon taken again */
 	unsigned long last_scavenge;	/* jiffies */
+	unsigned long recent_scavenged;	/* pages given back since then */
 	struct list_head spare;		/* unused span structs, for reuse */
 	unsigned int nr_spare;
 };
@@ -566,7 +567,7 @@ static struct kmag_span *kmag_heap_add(struct kmag_chunk *ch, unsigned int npage
 {
 	struct kmag_span *spare[KMAG_SPARES] = { NULL }, *fs, *s;
 	struct kmag_heap *h = kmag_heap_of(ch->nid);
-	unsigned long flags;
+	unsigned long flags, n;
 
 	if (kmag_heap_lock(h, spare, gfp, &flags)) {
 		kmag_chunk_free(ch);
@@ -579,10 +580,12 @@ static struct kmag_span *kmag_heap_add(struct kmag_chunk *ch, unsigned int npage
 	fs->nid = ch->nid;
 	list_add(&ch->list, &h->chunks);
 	h->sys_pages += ch->npages;
-	/* Asked again for what a scavenge just gave back: count it. */
-	if (h->scavenged_pages &&
-	    time_before(jiffies, h->last_scavenge + max(kmag_scavenge_delay, HZ)))
-		h->reacquired_pages += ch->npages;
+	/* Asked again for what a scavenge just gave back: count that much. */
+	if (time_before(jiffies, h->last_scavenge + max(kmag_scavenge_delay, HZ))) {
+		n = min_t(unsigned long, ch->npages, h->recent_scavenged);
+		h->reacquired_pages += n;
+		h->recent_scavenged -= n;
+	}
 	if (ch->dedicated) {
 		s = fs;
 	} else {
@@ -808,8 +811,13 @@ unsigned long kmag_heap_scavenge(int nid, unsigned long delay,
 		}
 		done += hold;
 		h->scavenged_pages += hold;
-		if (hold)
+		if (hold) {
+			if (time_after(jiffies, h->last_scavenge +
+				       max(kmag_scavenge_delay, HZ)))
+				h->recent_scavenged = 0;
+			h->recent_scavenged += hold;
 			h->last_scavenge = jiffies;
+		}
 		spin_unlock_irqrestore(&h->lock, flags);
 		list_for_each_entry_safe(s, tmp, &dead, list)
 			kmag_span_delete(s);

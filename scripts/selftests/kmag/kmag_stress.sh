@@ -14,11 +14,14 @@ stat() {
 # An open debugfs file pins kmag.ko: module.sh's "modprobe -r kmag_stress"
 # would otherwise unload kmag with it.
 exec 3<"$stats"
+scav0=$(stat scavenged_bytes) reacq0=$(stat reacquired_bytes) reaped0=$(stat reaped_magazines)
 "$dir"/../kselftest/module.sh "kmag stress" kmag_stress ops_per_cpu="${KMAG_STRESS_OPS:-1000000}" || exit $?
 dmesg | grep 'kmag_stress: .* operations' | tail -n 1
 
 live=$(stat live_objects)
 echo "live_objects after the stress: $live"
+# Memory given back during the churn, and taken again soon after.
+echo "during the stress: scavenged_bytes +$(($(stat scavenged_bytes) - scav0)), reacquired_bytes +$(($(stat reacquired_bytes) - reacq0)), reaped_magazines +$(($(stat reaped_magazines) - reaped0))"
 [ "$live" = 0 ] || { echo "live_objects should be 0 [FAIL]"; exit 1; }
 before=$(stat sys_bytes)
 echo 1 >/sys/kernel/debug/kmag/drain || exit 1
