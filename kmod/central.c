@@ -267,6 +267,36 @@ void kmag_depot_put(struct kmag_cache *c, struct kmag_mag *m)
 }
 EXPORT_SYMBOL_NS_GPL(kmag_depot_put, KMAG_INTERNAL);
 
+/*
+ * Give up to @left empty spans of node @nid back, KMAG_FLUSH_BATCH per hold
+ * of the central lock. Return: the holds.
+ */
+static unsigned int kmag_empty_release(struct kmag_cache *c, int nid,
+				       unsigned long left)
+{
+	struct kmag_central *ct = &c->central;
+	unsigned int n, holds = 0;
+	struct kmag_span *s;
+	unsigned long flags;
+
+	while (left) {
+		spin_lock_irqsave(&ct->lock, flags);
+		holds++;
+		for (n = 0; n < KMAG_FLUSH_BATCH && left; n++, left--) {
+			s = list_first_entry_or_null(&ct->node[nid].lists[KMAG_LIST_EMPTY],
+						     struct kmag_span, list);
+			if (!s) {
+				left = 0;
+				break;
+			}
+			kmag_span_unlink(c, s);
+			kmag_heap_free(s);
+		}
+		spin_unlock_irqrestore(&ct->lock, flags);
+	}
+	return holds;
+}
+
 /**
  * kmag_central_flush() - empty the depot and give free spans back
  * @c: the cache
@@ -287,7 +317,6 @@ unsigned int kmag_central_flush(struct kmag_cache *c)
 	struct kmag_mag *dead = NULL, *m;
 	unsigned int n, holds = 0;
 	unsigned long flags, left;
-	struct kmag_span *s;
 	int nid;
 
 	/*
@@ -317,53 +346,11 @@ unsigned int kmag_central_flush(struct kmag_cache *c)
 		}
 	}
 
-	for_each_node(nid) {
-		spin_lock_irqsave(&ct->lock, flags);
-		left = ct->node[nid].nr[KMAG_LIST_EMPTY];
-		do {
-			holds++;
-			for (n = 0; n < KMAG_FLUSH_BATCH && left; n++, left--) {
-				s = list_first_entry_or_null(&ct->node[nid].lists[KMAG_LIST_EMPTY],
-							     struct kmag_span, list);
-				if (!s) {
-					left = 0;
-					break;
-				}
-				kmag_span_unlink(c, s);
-				kmag_heap_free(s);
-			}
-			spin_unlock_irqrestore(&ct->lock, flags);
-			if (left)
-				spin_lock_irqsave(&ct->lock, flags);
-		} while (left);
-	}
+	for_each_node(nid)
+		holds += kmag_empty_release(c, nid, READ_ONCE(ct->node[nid].nr[KMAG_LIST_EMPTY]));
 	return holds;
 }
 EXPORT_SYMBOL_NS_GPL(kmag_central_flush, KMAG_INTERNAL);
-
-/* Give up to @n empty spans of node @nid back, KMAG_FLUSH_BATCH per hold. */
-static void kmag_empty_release(struct kmag_cache *c, int nid, unsigned long left)
-{
-	struct kmag_central *ct = &c->central;
-	struct kmag_span *s;
-	unsigned long flags;
-	unsigned int n;
-
-	while (left) {
-		spin_lock_irqsave(&ct->lock, flags);
-		for (n = 0; n < KMAG_FLUSH_BATCH && left; n++, left--) {
-			s = list_first_entry_or_null(&ct->node[nid].lists[KMAG_LIST_EMPTY],
-						     struct kmag_span, list);
-			if (!s) {
-				left = 0;
-				break;
-			}
-			kmag_span_unlink(c, s);
-			kmag_heap_free(s);
-		}
-		spin_unlock_irqrestore(&ct->lock, flags);
-	}
-}
 
 /**
  * kmag_depot_reap() - give back what the depot did not need (Bonwick)

@@ -82,7 +82,7 @@ def main():
         w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         seen = []
         for k in order:
-            if k[0] == boot and (k[1], k[2]) not in seen:
+            if k[0] == boot and k[1] != "P7" and (k[1], k[2]) not in seen:
                 seen.append((k[1], k[2]))
         for scen, var in seen:
             g = {a: med.get((boot, scen, var, a)) for a in ALLOCS}
@@ -117,6 +117,7 @@ def main():
             ok = val <= limit if how == "le" else val >= limit
             goal_rows.append((boot, label, val, ("<= " if how == "le" else ">= ") +
                               str(limit), "met" if ok else "NOT met"))
+    burst(w, med, order, boots)
     w("## Goals (ratios of medians, same boot)")
     w("")
     w("| boot | goal | measured | target | |")
@@ -128,6 +129,76 @@ def main():
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
     plots(out, med, order, boots)
+    burst_plots(out, med, order, boots)
+
+
+def burst_times(order, boot):
+    return [k[2] for k in order if k[0] == boot and k[1] == "P7" and
+            k[2].startswith("t=") and k[3] == "slub"]
+
+
+def burst(w, med, order, boots):
+    """P7: memory held after a burst, over time (MiB and % of the peak)."""
+    for boot in boots:
+        times = burst_times(order, boot)
+        if not times:
+            continue
+        peak = {a: med.get((boot, "P7", "peak", a)) for a in ("slub", "kmag")}
+        w("## Burst (P7), boot %s: memory held after a burst is freed" % boot)
+        w("")
+        w("Free pages missing compared with before the burst (MemFree deficit), "
+          "MiB, and kmag's own sys_bytes. Peak deficit: slub %s MiB, kmag %s MiB. "
+          "MemFree leaves out the pages on the page allocator's per-CPU free "
+          "lists, where pages given back one by one (kmag's partly used chunks) "
+          "wait: kmag_sys is what kmag itself still holds; the kselftest "
+          "kmag_burst.sh counts the per-CPU lists as free." %
+          (fmt0(peak["slub"]), fmt0(peak["kmag"])))
+        w("")
+        w("| time | slub held | slub % of peak | kmag held | kmag % of peak | kmag sys_bytes |")
+        w("|---|---|---|---|---|---|")
+        for t in times:
+            row = [med.get((boot, "P7", t, a)) for a in ("slub", "kmag", "kmag_sys")]
+            pct = [100.0 * row[i] / peak[a] if row[i] is not None and peak[a] else None
+                   for i, a in ((0, "slub"), (1, "kmag"))]
+            w("| %s ms | %s | %s | %s | %s | %s |" % (
+                t[2:], fmt0(row[0]), fmt0(pct[0]), fmt0(row[1]), fmt0(pct[1]),
+                fmt0(row[2])))
+        w("")
+
+
+def fmt0(x):
+    return "%.0f" % x if x is not None else "-"
+
+
+def burst_plots(out, med, order, boots):
+    for boot in boots:
+        times = burst_times(order, boot)
+        if not times:
+            continue
+        dat = os.path.join(out, "P7-%s.dat" % boot)
+        with open(dat, "w") as f:
+            f.write("ms slub kmag kmag_sys\n")
+            for t in times:
+                f.write(t[2:] + " " + " ".join(
+                    "%.0f" % med.get((boot, "P7", t, a), 0)
+                    for a in ("slub", "kmag", "kmag_sys")) + "\n")
+        png = os.path.join(out, "P7-%s.png" % boot)
+        script = """
+set terminal pngcairo size 1000,500 noenhanced
+set output '%s'
+set title 'P7 burst, boot %s: memory held after the burst is freed'
+set xlabel 'ms after the last free'
+set ylabel 'MiB'
+set key outside right
+plot '%s' using 1:2 with linespoints title 'slub (MemFree deficit)', \\
+     '' using 1:3 with linespoints title 'kmag (MemFree deficit)', \\
+     '' using 1:4 with linespoints title 'kmag sys_bytes'
+""" % (png, boot, dat)
+        try:
+            subprocess.run(["gnuplot"], input=script.encode(), check=True,
+                           stderr=subprocess.DEVNULL)
+        except (OSError, subprocess.CalledProcessError) as e:
+            print("bench-report: gnuplot failed for %s: %s" % (png, e), file=sys.stderr)
 
 
 def plots(out, med, order, boots):

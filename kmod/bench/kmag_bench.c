@@ -22,7 +22,10 @@
  * Scenarios (see scripts/bench.sh): P1 alloc+free pairs; P2 alloc N then
  * free N in LIFO, FIFO and shuffled order; P3 CPU 0 allocates, CPU 1 frees
  * through a ring; P4 P1 and P2 on every CPU at once against one CPU; P6
- * large objects. Each runs "reps" times, allocators interleaved.
+ * large objects. Each runs "reps" times, allocators interleaved. P7 (once):
+ * a burst of mixed objects allocated and freed, then the memory still held
+ * sampled every 100 ms, in MiB in the ns_per_op column (variant t=<ms>;
+ * allocator kmag_sys is kmag's own sys_bytes).
  *
  * Loading runs everything (it takes a while) and returns; the results are
  * CSV lines in /sys/kernel/debug/kmag_bench/results:
@@ -33,7 +36,9 @@
 
 #include <linux/completion.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/prandom.h>
 #include <linux/sched.h>
@@ -55,7 +60,7 @@ MODULE_PARM_DESC(reps, "repetitions of every measurement");
 static unsigned int loops = 100000;
 module_param(loops, uint, 0444);
 MODULE_PARM_DESC(loops, "operations per measurement (small objects)");
-static char *scenarios = "P1,P2,P3,P4,P6";
+static char *scenarios = "P1,P2,P3,P4,P6,P7";
 module_param(scenarios, charp, 0444);
 MODULE_PARM_DESC(scenarios, "which scenarios to run, e.g. P1,P2 (default: all)");
 
@@ -737,6 +742,90 @@ next:
 	}
 }
 
+/* P7: memory held after a burst, sampled over time. */
+#define P7_STEP_MS	100
+
+static unsigned long p7_free_pages(void)
+{
+	struct sysinfo si;
+
+	si_meminfo(&si);
+	return si.freeram;
+}
+
+static size_t p7_size(struct rnd_state *rnd)
+{
+	/* A power-of-two bucket of 8 B .. 256 KiB, then a size inside it. */
+	unsigned int b = 3 + prandom_u32_state(rnd) % 16;
+	size_t lo = 1UL << b;
+
+	return lo + prandom_u32_state(rnd) % lo;
+}
+
+/*
+ * Allocate @mb MiB of mixed objects with @a (kmag or slub), free them all,
+ * then record every P7_STEP_MS how much memory is still missing from the
+ * kernel's free pages (and, for kmag, its own sys_bytes), in MiB, in the
+ * ns_per_op column: variant t=<ms>, and "peak".
+ */
+static void p7_run(unsigned int rep, int a, unsigned int mb, unsigned int ms)
+{
+	unsigned long before, peak, n = 0, max = (unsigned long)mb << 10;
+	size_t bytes = 0, size;
+	struct kmag_stats st;
+	struct rnd_state rnd;
+	char variant[32];
+	unsigned int t;
+	void **objs;
+
+	objs = vmalloc(max * sizeof(*objs));
+	if (!objs)
+		return;
+	prandom_seed_state(&rnd, 77);
+	before = p7_free_pages();
+	while (bytes < ((size_t)mb << 20) && n < max) {
+		size = p7_size(&rnd);
+		objs[n] = a == B_KMAG ? kmag_alloc(size, GFP_KERNEL) : kmalloc(size, GFP_KERNEL);
+		if (!objs[n])
+			break;
+		bytes += size;
+		n++;
+		if (!(n & 255))
+			cond_resched();
+	}
+	peak = p7_free_pages();
+	emit("%u,P7,peak,%s,%lu,-1,-1\n", rep, bench_alloc_name[a],
+	     (before - min(before, peak)) >> (20 - PAGE_SHIFT));
+	while (n--) {
+		if (a == B_KMAG)
+			kmag_free(objs[n]);
+		else
+			kfree(objs[n]);
+	}
+	vfree(objs);
+	for (t = 0; t <= ms; t += P7_STEP_MS) {
+		snprintf(variant, sizeof(variant), "t=%u", t);
+		emit("%u,P7,%s,%s,%ld,-1,-1\n", rep, variant, bench_alloc_name[a],
+		     ((long)before - (long)p7_free_pages()) >> (20 - PAGE_SHIFT));
+		if (a == B_KMAG) {
+			kmag_stats_read(&st);
+			emit("%u,P7,%s,kmag_sys,%ld,-1,-1\n", rep, variant,
+			     st.sys_bytes >> 20);
+		}
+		msleep(P7_STEP_MS);
+	}
+}
+
+static void bench_p7(unsigned int rep)
+{
+	unsigned int mb = quick ? 64 : 128, ms = quick ? 2000 : 3000;
+
+	kmag_drain();
+	p7_run(rep, B_SLUB, mb, ms);
+	kmag_drain();
+	p7_run(rep, B_KMAG, mb, ms);
+}
+
 static int results_show(struct seq_file *m, void *v)
 {
 	seq_write(m, out, out_len);
@@ -779,6 +868,8 @@ static int __init bench_init(void)
 			bench_p4(rep, sh);
 		if (strstr(scenarios, "P6"))
 			bench_p6(rep);
+		if (strstr(scenarios, "P7") && !rep)
+			bench_p7(rep);
 		pr_info("rep %u done\n", rep);
 	}
 	kfree(sh);
