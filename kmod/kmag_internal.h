@@ -122,9 +122,10 @@
  *    magazines, map leaves) comes from the kernel's slab allocator, outside
  *    d and e, or with GFP_NOWAIT when only c is held.
  *    Bounded holds: d is held for at most 16 depot magazines or empty spans
- *    by kmag_central_flush(), e for at most 16 chunk releases by
- *    kmag_heap_release(), which walks only the list of entirely free
- *    chunks; every other hold does O(1) work or one magazine's rounds.
+ *    by kmag_central_flush() and kmag_depot_reap(), e for at most 16 free
+ *    spans (about 512 to 1024 pages) by kmag_heap_scavenge(), which walks
+ *    only the list of free spans; every other hold does O(1) work or one
+ *    magazine's rounds.
  *
  * 7. Lifetimes under lockless readers. The free path and kmag_size() find
  *    a span through the map without the heap lock. Span structs come from
@@ -255,7 +256,7 @@ struct kmag_chunk {
 	unsigned int order;		/* of the block, until split */
 	int nid;
 	bool split;			/* pages are order-0 pages now */
-	bool dedicated;			/* one large object, never split */
+	bool dedicated;			/* one large object, never shared */
 };
 
 /*
@@ -434,6 +435,7 @@ unsigned int kmag_heap_release(unsigned int keep);
 unsigned long kmag_heap_scavenge(int nid, unsigned long delay,
 				 unsigned long keep, unsigned long max);
 unsigned long kmag_heap_free_pages(int nid);
+unsigned long kmag_heap_inuse_pages(int nid);
 void kmag_heap_sizes(unsigned long *sys, unsigned long *inuse,
 		     unsigned long *released);
 void kmag_heap_stats(struct kmag_heap_stats *hs);
@@ -613,7 +615,7 @@ struct kmag_stats {
 	long requested_bytes;	/* bytes asked for, since load */
 	long sys_bytes;		/* held from the buddy allocator */
 	long inuse_bytes;	/* in in-use spans */
-	long idle_bytes;	/* sys_bytes - inuse_bytes */
+	long idle_bytes;	/* magazine + depot + free span bytes */
 	long released_bytes;	/* given back to the buddy allocator, since load */
 	long large_allocs;	/* large objects handed out, since load */
 	long large_frees;	/* large objects taken back, since load */
@@ -644,6 +646,7 @@ struct kmag_class_stats {
 };
 
 void kmag_stats_read(struct kmag_stats *st);
+int kmag_stats_read_try(struct kmag_stats *st);
 extern struct dentry *kmag_debugfs_dir;
 
 /* reclaim.c */

@@ -38,8 +38,8 @@ static void __exit kmag_exit(void)
 {
 	unsigned long sys, inuse, released;
 
+	kmag_debugfs_exit();	/* no knob or drain write is in flight after */
 	kmag_reclaim_exit();
-	kmag_debugfs_exit();
 	kmag_magazine_exit();
 	kmag_classes_exit();
 	kmag_heap_sizes(&sys, &inuse, &released);

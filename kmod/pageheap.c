@@ -589,6 +589,8 @@ static struct kmag_span *kmag_heap_add(struct kmag_chunk *ch, unsigned int npage
 	if (ch->dedicated) {
 		s = fs;
 	} else {
+		/* kmag holds every page now: none maps to nothing. */
+		kmag_map_range(ch->base, ch->npages, KMAG_MAP_GONE);
 		kmag_free_insert(h, fs);
 		s = kmag_free_take(h, npages, align, spare);
 	}
@@ -837,10 +839,31 @@ EXPORT_SYMBOL_NS_GPL(kmag_heap_scavenge, KMAG_INTERNAL);
 unsigned long kmag_heap_free_pages(int nid)
 {
 	struct kmag_heap *h = kmag_heap_of(nid);
+	unsigned long sys, inuse;
 
-	return h ? READ_ONCE(h->sys_pages) - READ_ONCE(h->inuse_pages) : 0;
+	if (!h)
+		return 0;
+	/* Read without the lock: the two may disagree for a moment. */
+	sys = READ_ONCE(h->sys_pages);
+	inuse = READ_ONCE(h->inuse_pages);
+	return sys > inuse ? sys - inuse : 0;
 }
 EXPORT_SYMBOL_NS_GPL(kmag_heap_free_pages, KMAG_INTERNAL);
+
+/**
+ * kmag_heap_inuse_pages() - pages of a node's heap in in-use spans
+ * @nid: the node
+ *
+ * Context: any context; takes no lock (the value may be stale).
+ * Return: the pages.
+ */
+unsigned long kmag_heap_inuse_pages(int nid)
+{
+	struct kmag_heap *h = kmag_heap_of(nid);
+
+	return h ? READ_ONCE(h->inuse_pages) : 0;
+}
+EXPORT_SYMBOL_NS_GPL(kmag_heap_inuse_pages, KMAG_INTERNAL);
 
 /**
  * kmag_heap_stats() - page heap gauges and counters, summed over nodes

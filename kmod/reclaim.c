@@ -65,6 +65,8 @@ static unsigned long kmag_reclaim_interval(void)
  */
 void kmag_reclaim_kick(void)
 {
+	/* What the caller cached is visible before armed is looked at. */
+	smp_mb();
 	if (READ_ONCE(kmag_reclaim_armed) || READ_ONCE(kmag_reclaim_stopped))
 		return;
 	WRITE_ONCE(kmag_reclaim_armed, true);
@@ -92,9 +94,9 @@ void kmag_reclaim_pause(bool pause)
 EXPORT_SYMBOL_NS_GPL(kmag_reclaim_pause, KMAG_INTERNAL);
 
 /* Headroom kept in a node's heap: 1/8 of its in-use pages. */
-static unsigned long kmag_headroom(int nid, const struct kmag_heap_stats *hs)
+static unsigned long kmag_headroom(int nid)
 {
-	return hs->inuse / 8 / max_t(int, num_node_state(N_MEMORY), 1);
+	return kmag_heap_inuse_pages(nid) / 8;
 }
 
 /**
@@ -107,7 +109,6 @@ static unsigned long kmag_headroom(int nid, const struct kmag_heap_stats *hs)
  */
 bool kmag_reclaim_run(unsigned long delay)
 {
-	struct kmag_heap_stats hs;
 	unsigned long pages = 0, keep;
 	struct kmag_cache *c;
 	unsigned int reaped = 0;
@@ -125,9 +126,8 @@ bool kmag_reclaim_run(unsigned long delay)
 	}
 	mutex_unlock(&kmag_caches_mutex);
 	cpus_read_unlock();
-	kmag_heap_stats(&hs);
 	for_each_node_state(nid, N_MEMORY) {
-		keep = kmag_headroom(nid, &hs);
+		keep = kmag_headroom(nid);
 		pages += kmag_heap_scavenge(nid, delay, keep, ULONG_MAX);
 		busy |= kmag_heap_free_pages(nid) > keep;
 	}
@@ -149,14 +149,21 @@ static void kmag_reclaim_fn(struct work_struct *work)
 		kmag_reclaim_kick();
 }
 
-/* What the depots and magazines cache, in bytes. */
+/*
+ * What the depots and magazines cache, in bytes; 0 if the list of caches is
+ * busy (reclaim must not wait for kmag's own locks).
+ */
 static unsigned long kmag_cached_bytes(void)
 {
 	struct kmag_stats st;
 
-	kmag_stats_read(&st);
+	if (kmag_stats_read_try(&st))
+		return 0;
 	return st.magazine_bytes + st.depot_bytes;
 }
+
+/* Last time the shrinker drained magazines and depots (jiffies). */
+static unsigned long kmag_shrink_drained;
 
 static int kmag_first_node(void)
 {
@@ -185,7 +192,11 @@ static unsigned long kmag_shrink_scan(struct shrinker *sh,
 	 * Depots and magazines first (their objects go back to spans, spans
 	 * to the heap), unless reclaim came from under our own locks.
 	 */
-	if (sc->nid == kmag_first_node() && cpus_read_trylock()) {
+	/* Once per 100 ms at most: scans come in batches. */
+	if (sc->nid == kmag_first_node() &&
+	    time_after(jiffies, READ_ONCE(kmag_shrink_drained) + HZ / 10) &&
+	    cpus_read_trylock()) {
+		WRITE_ONCE(kmag_shrink_drained, jiffies);
 		if (mutex_trylock(&kmag_caches_mutex)) {
 			list_for_each_entry(c, &kmag_caches, list) {
 				if (c->dead)
@@ -277,10 +288,15 @@ int kmag_reclaim_init(struct dentry *dir)
 	return 0;
 }
 
-/* Module exit: no client is left; nothing may run after this. */
+/*
+ * Module exit, after the debugfs files are gone: no client, knob or drain
+ * is left to kick the reclaimer. The shrinker goes first (a scan kicks it
+ * too), then no kick may queue the work, then it is cancelled, with its
+ * own re-arming.
+ */
 void kmag_reclaim_exit(void)
 {
+	unregister_shrinker(&kmag_shrinker);
 	WRITE_ONCE(kmag_reclaim_stopped, true);
 	cancel_delayed_work_sync(&kmag_reclaim_work);
-	unregister_shrinker(&kmag_shrinker);
 }

@@ -68,24 +68,17 @@ static void kmag_cache_cached(struct kmag_cache *c, const long *sum,
 	*mags = max(0L, (long)kmag_central_live(c) - live - *depot);
 }
 
-/**
- * kmag_stats_read() - a snapshot of every statistic
- * @st: filled in
- *
- * idle_bytes is by definition magazine_bytes + depot_bytes +
- * free_span_bytes: memory kmag holds that no live object uses and that it
- * can give back.
- *
- * Context: process context (takes kmag_caches_mutex).
- */
-void kmag_stats_read(struct kmag_stats *st)
+static int __kmag_stats_read(struct kmag_stats *st, bool try)
 {
 	long sum[KMAG_NR_STATS], small_ops, depot, mags, meta = 0;
 	struct kmag_heap_stats hs;
 	struct kmag_cache *c;
 
 	memset(st, 0, sizeof(*st));
-	mutex_lock(&kmag_caches_mutex);
+	if (!try)
+		mutex_lock(&kmag_caches_mutex);
+	else if (!mutex_trylock(&kmag_caches_mutex))
+		return -EBUSY;
 	list_for_each_entry(c, &kmag_caches, list) {
 		kmag_cpu_sum(&c->cpu->stat[0], sum);
 		st->mallocs += sum[KMAG_ALLOC];
@@ -131,14 +124,43 @@ void kmag_stats_read(struct kmag_stats *st)
 	st->released_bytes = hs.released << PAGE_SHIFT;
 	st->heap_released_bytes = hs.holes << PAGE_SHIFT;
 	st->reacquired_bytes = hs.reacquired << PAGE_SHIFT;
-	st->free_span_bytes = (hs.sys - hs.inuse) << PAGE_SHIFT;
+	/* Gauges read without the heap locks: never below zero. */
+	st->free_span_bytes = hs.sys > hs.inuse ? (hs.sys - hs.inuse) << PAGE_SHIFT : 0;
 	st->idle_bytes = st->magazine_bytes + st->depot_bytes + st->free_span_bytes;
 	st->metadata_bytes = meta + hs.spans * sizeof(struct kmag_span) +
 			     hs.chunks * sizeof(struct kmag_chunk) +
 			     hs.leaves * KMAG_MAP_LEAF_PAGES * sizeof(void *) +
 			     atomic_long_read(&kmag_mag_bytes);
+	return 0;
+}
+
+/**
+ * kmag_stats_read() - a snapshot of every statistic
+ * @st: filled in
+ *
+ * idle_bytes is by definition magazine_bytes + depot_bytes +
+ * free_span_bytes: memory kmag holds that no live object uses and that it
+ * can give back.
+ *
+ * Context: process context (takes kmag_caches_mutex).
+ */
+void kmag_stats_read(struct kmag_stats *st)
+{
+	__kmag_stats_read(st, false);
 }
 EXPORT_SYMBOL_NS_GPL(kmag_stats_read, KMAG_INTERNAL);
+
+/**
+ * kmag_stats_read_try() - kmag_stats_read(), unless kmag_caches_mutex is busy
+ * @st: filled in
+ *
+ * Context: process context; never waits for the mutex.
+ * Return: 0, or -EBUSY (@st then holds nothing useful).
+ */
+int kmag_stats_read_try(struct kmag_stats *st)
+{
+	return __kmag_stats_read(st, true);
+}
 
 /**
  * kmag_stats_retire() - keep a cache's counters when the cache goes away

@@ -9,6 +9,7 @@
  */
 #include <kunit/test.h>
 #include <linux/cpu.h>
+#include <linux/delay.h>
 #include <linux/nodemask.h>
 #include <linux/sched.h>
 
@@ -220,6 +221,7 @@ static void kmag_reclaim_shrinker(struct kunit *test)
 			before.depot_bytes + before.free_span_bytes);
 	for_each_node_state(nid, N_MEMORY)
 		free_pages += kmag_heap_free_pages(nid);
+	msleep(110);	/* the scan drains at most once per 100 ms */
 	for_each_node_state(nid, N_MEMORY) {
 		freed += kmag_shrink(nid, &count, ULONG_MAX);
 		counted += count;
@@ -297,9 +299,12 @@ static void kmag_reclaim_magazine_capacity(struct kunit *test)
 	}
 	for (i = 0; i < n; i++)
 		kmag_cache_free(c, objs[i]);
-	for (i = 0; i < 8; i++)
+	/* Scans drain and halve at most once per 100 ms: space them. */
+	for (i = 0; i < 6; i++) {
+		msleep(110);
 		for_each_node_state(nid, N_MEMORY)
 			kmag_shrink(nid, &count, ULONG_MAX);
+	}
 	KUNIT_EXPECT_EQ(test, c->mag_capacity, c->mag_min);
 	KUNIT_EXPECT_EQ(test, c->mag_min, max(cap0 / 4, 4U));
 	count_unused = c->central.depot_rounds;
