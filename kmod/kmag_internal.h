@@ -248,7 +248,6 @@ enum kmag_span_list {
  */
 struct kmag_chunk {
 	struct list_head list;		/* kmag_heap.chunks */
-	struct list_head empty;		/* kmag_heap.empty_chunks, when entirely free */
 	unsigned long base;		/* direct-map address */
 	unsigned int npages;		/* pages it spans */
 	unsigned int held;		/* pages not given back (npages - holes) */
@@ -431,7 +430,6 @@ struct kmag_span *kmag_heap_alloc(int nid, unsigned int npages,
 				  unsigned int align, gfp_t gfp,
 				  struct kmag_cache *c);
 void kmag_heap_free(struct kmag_span *span);
-unsigned int kmag_heap_release(unsigned int keep);
 unsigned long kmag_heap_scavenge(int nid, unsigned long delay,
 				 unsigned long keep, unsigned long max);
 unsigned long kmag_heap_free_pages(int nid);

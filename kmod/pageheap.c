@@ -40,8 +40,7 @@ struct kmag_heap {
 	struct list_head free[KMAG_CHUNK_PAGES + 1];
 	DECLARE_BITMAP(nonempty, KMAG_CHUNK_PAGES + 1);
 	struct list_head chunks;
-	struct list_head empty_chunks;	/* chunks that are one free span */
-	unsigned int nr_free_chunks;
+	unsigned int nr_free_chunks;	/* chunks that are one free span */
 	struct list_head lru;		/* free spans, oldest first */
 	unsigned long sys_pages;	/* held from the buddy allocator */
 	unsigned long inuse_pages;	/* in in-use spans */
@@ -61,8 +60,6 @@ struct kmag_heap {
 #define KMAG_SPARES 3
 /* Free spans looked at per list when searching for an aligned run. */
 #define KMAG_ALIGN_SCAN 8
-/* Chunks released per hold of a heap lock. */
-#define KMAG_RELEASE_BATCH 16
 /* Free spans (and about this many pages) scavenged per hold of a heap lock. */
 #define KMAG_SCAVENGE_SPANS 16
 #define KMAG_SCAVENGE_PAGES KMAG_CHUNK_PAGES
@@ -243,10 +240,8 @@ static void kmag_free_insert(struct kmag_heap *h, struct kmag_span *s)
 	__set_bit(s->npages, h->nonempty);
 	kmag_map_set(s->base, s);
 	kmag_map_set(s->base + ((unsigned long)(s->npages - 1) << PAGE_SHIFT), s);
-	if (s->npages == s->chunk->npages) {
-		list_add(&s->chunk->empty, &h->empty_chunks);
+	if (s->npages == s->chunk->npages)
 		h->nr_free_chunks++;
-	}
 }
 
 static void kmag_free_remove(struct kmag_heap *h, struct kmag_span *s)
@@ -258,10 +253,8 @@ static void kmag_free_remove(struct kmag_heap *h, struct kmag_span *s)
 	kmag_map_set(s->base, KMAG_MAP_GONE);
 	kmag_map_set(s->base + ((unsigned long)(s->npages - 1) << PAGE_SHIFT),
 		     KMAG_MAP_GONE);
-	if (s->npages == s->chunk->npages) {
-		list_del(&s->chunk->empty);
+	if (s->npages == s->chunk->npages)
 		h->nr_free_chunks--;
-	}
 }
 
 /* A span kmag may coalesce with: in a free list of this heap. */
@@ -343,13 +336,6 @@ static unsigned int kmag_span_release(struct kmag_heap *h, struct kmag_span *s)
 		atomic_long_dec(&kmag_nr_chunks);
 	}
 	return n;
-}
-
-/* Give a chunk that is one free span (@s) back to the buddy allocator. */
-static void kmag_chunk_release(struct kmag_heap *h, struct kmag_span *s)
-{
-	kmag_free_remove(h, s);
-	kmag_span_release(h, s);
 }
 
 /*
@@ -727,49 +713,6 @@ out:
 EXPORT_SYMBOL_NS_GPL(kmag_heap_free, KMAG_INTERNAL);
 
 /**
- * kmag_heap_release() - release entirely free chunks to the buddy allocator
- * @keep: how many free chunks each node's heap may keep
- *
- * Only the heaps' lists of entirely free chunks are walked, at most
- * KMAG_RELEASE_BATCH chunks per hold of a heap lock.
- *
- * Context: any context; no heap lock held.
- * Return: the number of heap lock holds it took (at least one per node).
- */
-unsigned int kmag_heap_release(unsigned int keep)
-{
-	struct kmag_span *s, *stmp;
-	struct kmag_chunk *ch;
-	struct kmag_heap *h;
-	unsigned int n, holds = 0;
-	unsigned long flags;
-	LIST_HEAD(dead);
-	int nid;
-
-	for_each_node(nid) {
-		h = kmag_heap_of(nid);
-		if (!h)
-			continue;
-		do {
-			spin_lock_irqsave(&h->lock, flags);
-			holds++;
-			for (n = 0; n < KMAG_RELEASE_BATCH && h->nr_free_chunks > keep; n++) {
-				ch = list_first_entry(&h->empty_chunks, struct kmag_chunk, empty);
-				s = kmag_span_of((void *)ch->base);
-				kmag_chunk_release(h, s);
-				list_add(&s->list, &dead);
-			}
-			n = h->nr_free_chunks > keep;
-			spin_unlock_irqrestore(&h->lock, flags);
-		} while (n);
-	}
-	list_for_each_entry_safe(s, stmp, &dead, list)
-		kmag_span_delete(s);
-	return holds;
-}
-EXPORT_SYMBOL_NS_GPL(kmag_heap_release, KMAG_INTERNAL);
-
-/**
  * kmag_heap_scavenge() - give idle free spans of a node back, page by page
  * @nid: the node
  * @delay: only spans free for at least this long (jiffies; 0: any)
@@ -944,7 +887,6 @@ int kmag_heap_init(void)
 		for (i = 0; i <= KMAG_CHUNK_PAGES; i++)
 			INIT_LIST_HEAD(&h->free[i]);
 		INIT_LIST_HEAD(&h->chunks);
-		INIT_LIST_HEAD(&h->empty_chunks);
 		INIT_LIST_HEAD(&h->lru);
 		INIT_LIST_HEAD(&h->spare);
 		kmag_heaps[nid] = h;

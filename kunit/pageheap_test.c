@@ -69,6 +69,7 @@ static void kmag_pageheap_split_coalesce(struct kunit *test)
 	unsigned long sys, inuse, released, released0;
 	struct kmag_span *a, *b, *c, *f;
 	unsigned long base;
+	int nid;
 
 	kmag_heap_sizes(&sys, &inuse, &released0);
 	a = kmag_heap_alloc(NUMA_NO_NODE, 100, 1, GFP_KERNEL, NULL);
@@ -110,7 +111,8 @@ static void kmag_pageheap_split_coalesce(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, inuse, 0);
 	KUNIT_EXPECT_EQ(test, sys, PG(KMAG_CHUNK_PAGES));	/* one chunk kept */
 
-	kmag_heap_release(0);
+	for_each_node(nid)
+		kmag_heap_scavenge(nid, 0, 0, ULONG_MAX);
 	kmag_heap_sizes(&sys, &inuse, &released);
 	KUNIT_EXPECT_EQ(test, sys, 0);
 	KUNIT_EXPECT_EQ(test, released - released0, PG(KMAG_CHUNK_PAGES));
