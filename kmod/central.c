@@ -297,6 +297,51 @@ static unsigned int kmag_empty_release(struct kmag_cache *c, int nid,
 	return holds;
 }
 
+/*
+ * Free up to @full full and @empty empty magazines of the depot (full ones'
+ * rounds back to their spans), KMAG_FLUSH_BATCH per hold of the central
+ * lock, counted in @holds. Return: the magazines freed.
+ */
+static unsigned int kmag_depot_release(struct kmag_cache *c, unsigned int full,
+				       unsigned int empty, unsigned int *holds)
+{
+	struct kmag_central *ct = &c->central;
+	struct kmag_mag *dead = NULL, *m;
+	unsigned int n, freed = 0;
+	unsigned long flags;
+
+	while (full + empty) {
+		spin_lock_irqsave(&ct->lock, flags);
+		(*holds)++;
+		for (n = 0; n < KMAG_FLUSH_BATCH && full + empty; n++) {
+			m = kmag_depot_get(c, full != 0);
+			if (!m) {
+				/* Taken meanwhile: none of that kind is left. */
+				if (full)
+					full = 0;
+				else
+					empty = 0;
+				continue;
+			}
+			if (m->rounds) {
+				full--;
+				kmag_central_put(c, m->objs, m->rounds);
+			} else {
+				empty--;
+			}
+			m->next = dead;
+			dead = m;
+			freed++;
+		}
+		spin_unlock_irqrestore(&ct->lock, flags);
+		while ((m = dead)) {
+			dead = m->next;
+			kmag_mag_free(m);
+		}
+	}
+	return freed;
+}
+
 /**
  * kmag_central_flush() - empty the depot and give free spans back
  * @c: the cache
@@ -314,9 +359,8 @@ static unsigned int kmag_empty_release(struct kmag_cache *c, int nid,
 unsigned int kmag_central_flush(struct kmag_cache *c)
 {
 	struct kmag_central *ct = &c->central;
-	struct kmag_mag *dead = NULL, *m;
-	unsigned int n, holds = 0;
-	unsigned long flags, left;
+	unsigned int full, empty, holds = 0;
+	unsigned long flags;
 	int nid;
 
 	/*
@@ -324,28 +368,10 @@ unsigned int kmag_central_flush(struct kmag_cache *c)
 	 * Depot magazines first, then each node's empty spans.
 	 */
 	spin_lock_irqsave(&ct->lock, flags);
-	left = ct->nr_depot_full + ct->nr_depot_empty;
+	full = ct->nr_depot_full;
+	empty = ct->nr_depot_empty;
 	spin_unlock_irqrestore(&ct->lock, flags);
-	while (left) {
-		spin_lock_irqsave(&ct->lock, flags);
-		holds++;
-		for (n = 0; n < KMAG_FLUSH_BATCH && left; n++, left--) {
-			m = kmag_depot_get(c, true) ?: kmag_depot_get(c, false);
-			if (!m) {
-				left = 0;
-				break;
-			}
-			kmag_central_put(c, m->objs, m->rounds);
-			m->next = dead;
-			dead = m;
-		}
-		spin_unlock_irqrestore(&ct->lock, flags);
-		while ((m = dead)) {
-			dead = m->next;
-			kmag_mag_free(m);
-		}
-	}
-
+	kmag_depot_release(c, full, empty, &holds);
 	for_each_node(nid)
 		holds += kmag_empty_release(c, nid, READ_ONCE(ct->node[nid].nr[KMAG_LIST_EMPTY]));
 	return holds;
@@ -371,8 +397,7 @@ EXPORT_SYMBOL_NS_GPL(kmag_central_flush, KMAG_INTERNAL);
 unsigned int kmag_depot_reap(struct kmag_cache *c, bool *busy)
 {
 	struct kmag_central *ct = &c->central;
-	struct kmag_mag *dead = NULL, *m;
-	unsigned int full, empty, n, reaped = 0;
+	unsigned int full, empty, reaped, holds = 0;
 	unsigned long flags;
 	bool idle;
 	int nid;
@@ -382,30 +407,7 @@ unsigned int kmag_depot_reap(struct kmag_cache *c, bool *busy)
 	empty = min(ct->min_empty, ct->nr_depot_empty);
 	idle = ct->gets == ct->reap_gets;
 	spin_unlock_irqrestore(&ct->lock, flags);
-	while (full + empty) {
-		spin_lock_irqsave(&ct->lock, flags);
-		for (n = 0; n < KMAG_FLUSH_BATCH && full + empty; n++) {
-			m = kmag_depot_get(c, full != 0);
-			if (!m) {
-				full = empty = 0;
-				break;
-			}
-			if (m->rounds) {
-				full--;
-				kmag_central_put(c, m->objs, m->rounds);
-			} else {
-				empty--;
-			}
-			m->next = dead;
-			dead = m;
-			reaped++;
-		}
-		spin_unlock_irqrestore(&ct->lock, flags);
-		while ((m = dead)) {
-			dead = m->next;
-			kmag_mag_free(m);
-		}
-	}
+	reaped = kmag_depot_release(c, full, empty, &holds);
 	if (idle)
 		for_each_node(nid)
 			kmag_empty_release(c, nid, ULONG_MAX);
