@@ -97,25 +97,6 @@ static noinline void *kmag_alloc_slow(struct kmag_cache *c, gfp_t gfp, size_t re
 	return kmag_alloc_done(c, cc, p, gfp, req, flags);
 }
 
-static __always_inline void *kmag_cache_alloc_fast(struct kmag_cache *c,
-						   gfp_t gfp, size_t req)
-{
-	struct kmag_cpu *cc;
-	struct kmag_mag *m;
-	unsigned long flags;
-	void *p;
-
-	local_lock_irqsave(&kmag_lock, flags);
-	cc = this_cpu_ptr(c->cpu);
-	m = cc->loaded;
-	if (unlikely(!m->rounds)) {
-		local_unlock_irqrestore(&kmag_lock, flags);
-		return kmag_alloc_slow(c, gfp, req);
-	}
-	p = m->objs[--m->rounds];
-	return kmag_alloc_done(c, cc, p, gfp, req, flags);
-}
-
 /* One object from the spans of node @nid (or of any node), no magazine. */
 static void *kmag_node_get(struct kmag_cache *c, int nid)
 {
@@ -168,10 +149,11 @@ static noinline void *kmag_alloc_on_node(struct kmag_cache *c, gfp_t gfp,
 }
 
 /*
- * kmalloc_node(size, gfp, cpu_to_node(cpu)) is common: the loaded magazine
- * serves it when its top object lies on @nid.
+ * The alloc fast path: pop the loaded magazine. With a node (@nid not
+ * NUMA_NO_NODE, known at compile time in every caller), only if the object
+ * on top lies there: kmalloc_node(size, gfp, cpu_to_node(cpu)) is common.
  */
-static __always_inline void *kmag_cache_alloc_node(struct kmag_cache *c,
+static __always_inline void *kmag_cache_alloc_fast(struct kmag_cache *c,
 						   gfp_t gfp, int nid, size_t req)
 {
 	struct kmag_cpu *cc;
@@ -182,13 +164,16 @@ static __always_inline void *kmag_cache_alloc_node(struct kmag_cache *c,
 	local_lock_irqsave(&kmag_lock, flags);
 	cc = this_cpu_ptr(c->cpu);
 	m = cc->loaded;
-	if (likely(m->rounds) &&
-	    likely(page_to_nid(virt_to_page(m->objs[m->rounds - 1])) == nid)) {
-		p = m->objs[--m->rounds];
-		return kmag_alloc_done(c, cc, p, gfp, req, flags);
+	if (unlikely(!m->rounds) ||
+	    (nid != NUMA_NO_NODE &&
+	     page_to_nid(virt_to_page(m->objs[m->rounds - 1])) != nid)) {
+		local_unlock_irqrestore(&kmag_lock, flags);
+		if (nid != NUMA_NO_NODE)
+			return kmag_alloc_on_node(c, gfp, nid, req);
+		return kmag_alloc_slow(c, gfp, req);
 	}
-	local_unlock_irqrestore(&kmag_lock, flags);
-	return kmag_alloc_on_node(c, gfp, nid, req);
+	p = m->objs[--m->rounds];
+	return kmag_alloc_done(c, cc, p, gfp, req, flags);
 }
 
 static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node)
@@ -214,11 +199,11 @@ static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node)
 			return p;
 		}
 		if (node != NUMA_NO_NODE)
-			return kmag_cache_alloc_node(kmag_classes[kmag_class_of(size)],
+			return kmag_cache_alloc_fast(kmag_classes[kmag_class_of(size)],
 						     gfp, node, size);
 	}
 	c = kmag_classes[kmag_class_of(size)];
-	return kmag_cache_alloc_fast(c, gfp, size);
+	return kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, size);
 }
 
 void *kmag_alloc(size_t size, gfp_t gfp)
@@ -282,6 +267,42 @@ static __always_inline void kmag_free_push(struct kmag_cache *c, void *p,
 	local_unlock_irqrestore(&kmag_lock, flags);
 }
 
+/* What taking object @p of a small span back found. */
+enum kmag_take {
+	KMAG_TAKEN,		/* it was handed out: now it is ours */
+	KMAG_NOT_START,		/* not the start of an object */
+	KMAG_NOT_OUT,		/* not handed out: a double free */
+	KMAG_STALE,		/* the span changed hands under a stale @p */
+};
+
+/*
+ * Take object @p of span @s, read with owner word @owner (a small span),
+ * back from its user: clear its in-use state, which exactly one of several
+ * racing frees can do. After that the span cannot change hands until the
+ * object comes back, so owner and base read again tell whether @p was
+ * stale; then the state is set back. Magazine lock held (IRQs off: @s and
+ * its cache cannot be freed meanwhile).
+ */
+static __always_inline enum kmag_take kmag_obj_take(struct kmag_span *s,
+						    unsigned long owner,
+						    const void *p)
+{
+	struct kmag_cache *c = kmag_owner_cache(owner);
+	unsigned long base = READ_ONCE(s->base);
+	unsigned long off = (unsigned long)p - base;
+	unsigned long idx = (off * c->divmagic) >> 32;
+
+	if (unlikely(idx * c->size != off || idx >= c->objs_per_span))
+		return KMAG_NOT_START;
+	if (unlikely(!kmag_inuse_clear(c, s, idx)))
+		return KMAG_NOT_OUT;
+	if (unlikely(READ_ONCE(s->owner) != owner || READ_ONCE(s->base) != base)) {
+		kmag_inuse_set(c, s, idx);
+		return KMAG_STALE;
+	}
+	return KMAG_TAKEN;
+}
+
 /*
  * @p maps to no span although kmag holds its page: memory kmag took back
  * (a double free), or a page inside a live large object, which maps only
@@ -318,7 +339,6 @@ static noinline void kmag_free_other(const void *p, struct kmag_cache *want,
 	unsigned long flags, owner, base;
 	struct kmag_span *s;
 	const char *why;
-	long idx;
 
 	local_lock_irqsave(&kmag_lock, flags);
 	s = kmag_map_entry(p);
@@ -341,23 +361,17 @@ static noinline void kmag_free_other(const void *p, struct kmag_cache *want,
 			goto invalid;
 		}
 		c = kmag_owner_cache(owner);
-		idx = kmag_obj_index(c, s, p);
-		if (idx < 0 || READ_ONCE(s->base) != base) {
+		switch (kmag_obj_take(s, owner, p)) {
+		case KMAG_NOT_START:
 			why = "not the start of an object";
 			goto invalid;
-		}
-		if (!kmag_inuse_clear(c, s, idx))
+		case KMAG_NOT_OUT:
 			goto twice;
-		/*
-		 * The bit was set: an object of the span as it was at that
-		 * moment, which cannot change hands until that object comes
-		 * back. If it is not the span we computed the index for, p
-		 * was stale: undo.
-		 */
-		if (READ_ONCE(s->owner) != owner || READ_ONCE(s->base) != base) {
-			kmag_inuse_set(c, s, idx);
+		case KMAG_STALE:
 			why = "a stale pointer";
 			goto invalid;
+		case KMAG_TAKEN:
+			break;
 		}
 		kmag_free_push(c, (void *)p, flags);
 		return;
@@ -403,8 +417,7 @@ twice:
 static __always_inline void __kmag_free(const void *p, struct kmag_cache *want,
 					unsigned long ip)
 {
-	unsigned long flags, owner, base, idx, off;
-	struct kmag_cache *c;
+	unsigned long flags, owner;
 	struct kmag_span *s;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
@@ -426,19 +439,9 @@ static __always_inline void __kmag_free(const void *p, struct kmag_cache *want,
 		kmag_large_free(s);
 		return;
 	}
-	c = kmag_owner_cache(owner);
-	base = READ_ONCE(s->base);
-	off = (unsigned long)p - base;
-	idx = (off * c->divmagic) >> 32;
-	if (unlikely(idx * c->size != off || idx >= c->objs_per_span))
-		goto other;
-	if (unlikely(!kmag_inuse_clear(c, s, idx)))
-		goto other;
-	if (unlikely(READ_ONCE(s->owner) != owner || READ_ONCE(s->base) != base)) {
-		kmag_inuse_set(c, s, idx);	/* stale pointer, see kmag_free_other() */
-		goto other;
-	}
-	kmag_free_push(c, (void *)p, flags);
+	if (unlikely(kmag_obj_take(s, owner, p) != KMAG_TAKEN))
+		goto other;	/* reported there, after a second look */
+	kmag_free_push(kmag_owner_cache(owner), (void *)p, flags);
 	return;
 other:
 	local_unlock_irqrestore(&kmag_lock, flags);
@@ -601,7 +604,7 @@ void *kmag_cache_alloc(struct kmag_cache *c, gfp_t gfp)
 				   !c ? "a NULL" : c->dead ? "a destroyed" : "(DMA gfp)");
 		return NULL;
 	}
-	return kmag_cache_alloc_fast(c, gfp, c->obj_size);
+	return kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, c->obj_size);
 }
 EXPORT_SYMBOL_GPL(kmag_cache_alloc);
 
