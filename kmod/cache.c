@@ -105,6 +105,7 @@ struct kmag_cache *kmag_cache_new(const char *name, unsigned int size,
 	}
 	mutex_lock(&kmag_caches_mutex);
 	list_add_tail(&c->list, &kmag_caches);
+	kmag_cache_debugfs_add(c);
 	mutex_unlock(&kmag_caches_mutex);
 	return c;
 fail:
@@ -152,6 +153,7 @@ void kmag_cache_release(struct kmag_cache *c)
 		       c->name, live);
 	} else {
 		list_del(&c->list);
+		kmag_cache_debugfs_remove(c);
 		kmag_stats_retire(c);
 	}
 	mutex_unlock(&kmag_caches_mutex);
@@ -175,6 +177,7 @@ void kmag_cache_free_work(struct work_struct *work)
 	synchronize_rcu();
 	mutex_lock(&kmag_caches_mutex);
 	list_del(&c->list);
+	kmag_cache_debugfs_remove(c);
 	kmag_stats_retire(c);
 	mutex_unlock(&kmag_caches_mutex);
 	kmag_cache_free_now(c);

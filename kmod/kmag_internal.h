@@ -213,6 +213,9 @@ enum kmag_stat_item {
 	KMAG_REAPED_MAGS,	/* depot magazines the reclaimer freed */
 	KMAG_SHRINK_SCANS,	/* shrinker scan_objects calls */
 	KMAG_SHRINK_FREED,	/* pages the shrinker gave back */
+	KMAG_REDZONE_ERR,	/* red zones found overwritten */
+	KMAG_POISON_ERR,	/* poison of free objects found overwritten */
+	KMAG_FAIL_INJECTED,	/* allocations failed on purpose (fail/) */
 	KMAG_NR_STATS
 };
 
@@ -392,6 +395,12 @@ struct kmag_cache {
 	unsigned int mag_capacity;	/* rounds of new magazines (dynamic) */
 	unsigned int mag_min, mag_max;	/* its bounds */
 	unsigned int depot_max;		/* full (and empty) magazines kept */
+	/* Debugging (debug.c); read on slow paths only. */
+	unsigned long flags;		/* SLAB_* flags of the cache */
+	unsigned int red_left;		/* object offset in its slot */
+	unsigned int track_off;		/* offset of the owner tracks in a slot */
+	bool fail_filter;		/* fail/: this cache may be failed */
+	struct dentry *dir;		/* debugfs caches/<name>/ */
 	struct kmag_central central ____cacheline_aligned_in_smp;
 	struct list_head list;		/* kmag_caches */
 	struct work_struct free_work;	/* frees a dead cache once empty */
@@ -633,6 +642,9 @@ struct kmag_stats {
 	long shrinker_scans;	/* shrinker scan_objects calls */
 	long shrinker_freed_bytes; /* given back by the shrinker */
 	long reaped_magazines;	/* depot magazines freed by the reclaimer */
+	long redzone_errors;	/* red zones found overwritten */
+	long poison_errors;	/* free objects found written to */
+	long injected_failures;	/* allocations failed on purpose (fail/) */
 };
 
 struct kmag_class_stats {
@@ -658,6 +670,8 @@ void kmag_cache_stats(struct kmag_cache *c, struct kmag_class_stats *cs);
 void kmag_stats_retire(struct kmag_cache *c);
 int kmag_debugfs_init(void);
 void kmag_debugfs_exit(void);
+void kmag_cache_debugfs_add(struct kmag_cache *c);
+void kmag_cache_debugfs_remove(struct kmag_cache *c);
 
 /* debug.c */
 void kmag_report_invalid(const void *p, const char *why, unsigned long ip);

@@ -5,7 +5,8 @@
  *
  *   stats    one "name value" line per item of KMAG_STATS, in that order;
  *   classes  a header line, then one row per size class;
- *   drain    write 1: flush all magazines and give free memory back.
+ *   drain    write 1: flush all magazines and give free memory back;
+ *   caches/<name>/  one directory per cache, for its debugging files.
  *
  * Reading takes kmag_caches_mutex (for the list of caches) but no lock that
  * the alloc and free paths take.
@@ -117,6 +118,9 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 	st->reaped_magazines = sum[KMAG_REAPED_MAGS];
 	st->shrinker_scans = sum[KMAG_SHRINK_SCANS];
 	st->shrinker_freed_bytes = sum[KMAG_SHRINK_FREED] << PAGE_SHIFT;
+	st->redzone_errors = sum[KMAG_REDZONE_ERR];
+	st->poison_errors = sum[KMAG_POISON_ERR];
+	st->injected_failures = sum[KMAG_FAIL_INJECTED];
 
 	kmag_heap_stats(&hs);
 	st->sys_bytes = hs.sys << PAGE_SHIFT;
@@ -217,6 +221,9 @@ static const struct {
 	KMAG_STAT(shrinker_scans),
 	KMAG_STAT(shrinker_freed_bytes),
 	KMAG_STAT(reaped_magazines),
+	KMAG_STAT(redzone_errors),
+	KMAG_STAT(poison_errors),
+	KMAG_STAT(injected_failures),
 };
 static_assert(ARRAY_SIZE(kmag_stat_names) * sizeof(long) == sizeof(struct kmag_stats));
 
@@ -272,16 +279,75 @@ static const struct file_operations kmag_drain_fops = {
 	.llseek = noop_llseek,
 };
 
+static struct dentry *kmag_caches_dir;
+
+/**
+ * kmag_cache_debugfs_add() - make caches/<name>/ for a cache
+ * @c: the cache
+ *
+ * Each debugging feature adds its files there. A cache whose name is
+ * already taken by another one gets no directory (reported).
+ *
+ * Context: process context, kmag_caches_mutex held.
+ */
+void kmag_cache_debugfs_add(struct kmag_cache *c)
+{
+	struct dentry *d;
+
+	lockdep_assert_held(&kmag_caches_mutex);
+	if (!kmag_caches_dir || c->dir)
+		return;
+	d = debugfs_create_dir(c->name, kmag_caches_dir);
+	if (IS_ERR(d)) {
+		pr_warn("kmag: no debugfs directory for cache %s (%ld)\n",
+			c->name, PTR_ERR(d));
+		return;
+	}
+	c->dir = d;
+}
+
+/**
+ * kmag_cache_debugfs_remove() - remove caches/<name>/ of a cache
+ * @c: the cache, being taken off kmag_caches
+ *
+ * Waits for users of its files to finish: so the handlers of per-cache
+ * files may use their cache without further ado, and must never take
+ * kmag_caches_mutex.
+ *
+ * Context: process context, kmag_caches_mutex held.
+ */
+void kmag_cache_debugfs_remove(struct kmag_cache *c)
+{
+	lockdep_assert_held(&kmag_caches_mutex);
+	debugfs_remove_recursive(c->dir);
+	c->dir = NULL;
+}
+
 int kmag_debugfs_init(void)
 {
+	struct kmag_cache *c;
+
 	kmag_debugfs_dir = debugfs_create_dir("kmag", NULL);
 	debugfs_create_file("stats", 0444, kmag_debugfs_dir, NULL, &kmag_stats_fops);
 	debugfs_create_file("classes", 0444, kmag_debugfs_dir, NULL, &kmag_classes_fops);
 	debugfs_create_file("drain", 0200, kmag_debugfs_dir, NULL, &kmag_drain_fops);
+	kmag_caches_dir = debugfs_create_dir("caches", kmag_debugfs_dir);
+	mutex_lock(&kmag_caches_mutex);
+	list_for_each_entry(c, &kmag_caches, list)
+		kmag_cache_debugfs_add(c);
+	mutex_unlock(&kmag_caches_mutex);
 	return 0;
 }
 
 void kmag_debugfs_exit(void)
 {
+	struct kmag_cache *c;
+
+	/* Caches freed from now on have no directory to remove. */
+	mutex_lock(&kmag_caches_mutex);
+	kmag_caches_dir = NULL;
+	list_for_each_entry(c, &kmag_caches, list)
+		c->dir = NULL;
+	mutex_unlock(&kmag_caches_mutex);
 	debugfs_remove_recursive(kmag_debugfs_dir);
 }

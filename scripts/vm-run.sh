@@ -14,6 +14,13 @@
 # WARNING, Oops, KASAN, lockdep, sleeping in atomic context, kmemleak leak,
 # panic, soft lockup...; a kmemleak scan is forced where kmemleak is on), the
 # time limit (-t, default 600 s) is hit, or the guest never reported: then 1.
+#
+# Expected reports: a test that provokes a report on purpose (a KASAN
+# use-after-free, a red zone kmag must find) brackets it with kernel log
+# lines "kmag-expect: begin WHAT" and "kmag-expect: end WHAT" (from a module
+# with pr_info, from a script with echo >/dev/kmsg). Splats between the two
+# are not failures; the test itself checks that the report it wanted came,
+# and only that one. A window left open fails the run.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -158,7 +165,17 @@ splat+='possible recursive locking|possible circular locking|circular locking de
 splat+='inconsistent lock state|possible irq lock inversion|DEBUG_LOCKS_WARN_ON|'
 splat+='sleeping function called from invalid context|suspected memory leak|'
 splat+='unreferenced object|soft lockup|hard LOCKUP|blocked for more than|UBSAN|Call Trace:'
-if grep -E -n "$splat" "$log" >"$work/splats"; then
+# Drop the expected-report windows (begin/end lines must pair up).
+tr -d '\r' <"$log" | awk -v out="$work/unexpected" '
+	/kmag-expect: begin / { if (open) { print "vm-run: nested kmag-expect window at line " NR; bad = 1 }
+				open = 1; next }
+	/kmag-expect: end / { if (!open) { print "vm-run: kmag-expect end without begin at line " NR; bad = 1 }
+			      open = 0; next }
+	!open { print NR ":" $0 > out }
+	END { if (open) { print "vm-run: kmag-expect window never closed"; bad = 1 }
+	      close(out); exit bad }' >&2 || fail=1
+touch "$work/unexpected"
+if grep -E "$splat" "$work/unexpected" >"$work/splats"; then
 	echo "vm-run: kernel splat in $log:" >&2
 	head -n 20 "$work/splats" >&2
 	fail=1
