@@ -161,6 +161,10 @@ static __always_inline void *kmag_cache_alloc_fast(struct kmag_cache *c,
 	unsigned long flags;
 	void *p;
 
+	/* Off unless a debug cache exists: then only those take it. */
+	if (static_branch_unlikely(&kmag_debug_key) &&
+	    unlikely(c->flags & KMAG_DEBUG_FLAGS))
+		return kmag_debug_alloc(c, gfp, nid, req, _RET_IP_);
 	local_lock_irqsave(&kmag_lock, flags);
 	cc = this_cpu_ptr(c->cpu);
 	m = cc->loaded;
@@ -361,6 +365,11 @@ static noinline void kmag_free_other(const void *p, struct kmag_cache *want,
 			goto invalid;
 		}
 		c = kmag_owner_cache(owner);
+		if (unlikely(c->flags & KMAG_DEBUG_FLAGS)) {
+			kmag_debug_free(c, s, owner, p, ip);
+			local_unlock_irqrestore(&kmag_lock, flags);
+			return;
+		}
 		switch (kmag_obj_take(s, owner, p)) {
 		case KMAG_NOT_START:
 			why = "not the start of an object";
@@ -422,6 +431,11 @@ static __always_inline void __kmag_free(const void *p, struct kmag_cache *want,
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
+	/* With a debug cache around, every free has a second look. */
+	if (static_branch_unlikely(&kmag_debug_key)) {
+		kmag_free_other(p, want, ip);
+		return;
+	}
 	local_lock_irqsave(&kmag_lock, flags);
 	s = kmag_map_entry(p);
 	if (unlikely((unsigned long)s <= (unsigned long)KMAG_MAP_GONE))
@@ -477,7 +491,8 @@ static size_t __kmag_size(const void *p, bool live, unsigned long ip)
 		base = READ_ONCE(s->base);
 		switch (kmag_owner_state(owner)) {
 		case KMAG_SPAN_SMALL:
-			idx = kmag_obj_index(kmag_owner_cache(owner), s, p);
+			idx = kmag_obj_index(kmag_owner_cache(owner), s,
+					     p - kmag_owner_cache(owner)->red_left);
 			if (idx < 0)
 				why = "not the start of an object";
 			else if (live && !kmag_inuse_test(kmag_owner_cache(owner), s, idx))
@@ -550,14 +565,13 @@ EXPORT_SYMBOL_GPL(kmag_realloc);
 
 /* Named caches. */
 
-#define KMAG_CACHE_FLAGS (SLAB_HWCACHE_ALIGN)
+#define KMAG_CACHE_FLAGS (SLAB_HWCACHE_ALIGN | KMAG_DEBUG_FLAGS)
 
 struct kmag_cache *kmag_cache_create(const char *name, unsigned int size,
 				     unsigned int align, unsigned long flags,
 				     void (*ctor)(void *))
 {
-	unsigned int slot, npages, ralign;
-	struct kmag_cache *c;
+	unsigned int ralign;
 
 	might_sleep();
 	if (!name || !size || size > KMAG_MAX_SMALL ||
@@ -574,25 +588,14 @@ struct kmag_cache *kmag_cache_create(const char *name, unsigned int size,
 			ralign /= 2;
 		align = max(align, ralign);
 	}
-	slot = ALIGN(size, align);
-	if (slot > KMAG_MAX_SMALL) {
+	if (ALIGN(size, align) > KMAG_MAX_SMALL) {
 		pr_err("kmag: cache_create(%s): %u bytes aligned to %u is too large\n",
 		       name, size, align);
 		return NULL;
 	}
-	/* Smallest span with at most 1/8 tail waste, as the size classes. */
-	for (npages = 1; npages < 16; npages++) {
-		unsigned long bytes = (unsigned long)npages << PAGE_SHIFT;
-
-		if (bytes / slot > KMAG_MAX_SPAN_OBJS || bytes % slot <= bytes / 8)
-			break;
-	}
-	while (((unsigned long)npages << PAGE_SHIFT) < slot)
-		npages++;
-	c = kmag_cache_new(name, slot, align, npages, ctor, -1);
-	if (c)
-		c->obj_size = size;
-	return c;
+	/* debug= adds to the flags the client asked for. */
+	flags |= kmag_debug_flags_for(name);
+	return kmag_cache_new(name, size, align, 0, ctor, -1, flags);
 }
 EXPORT_SYMBOL_GPL(kmag_cache_create);
 

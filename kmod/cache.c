@@ -54,22 +54,47 @@ static unsigned int kmag_depot_max(unsigned int size, unsigned int capacity)
 		       4 + 2 * num_possible_cpus(), 128);
 }
 
+/*
+ * Pages per span for slots of @slot bytes: the smallest span with at most
+ * 1/8 tail waste (as the size classes), up to 16 pages, and at least one
+ * slot.
+ */
+static unsigned int kmag_span_pages(unsigned int slot)
+{
+	unsigned int npages;
+
+	for (npages = 1; npages < 16; npages++) {
+		unsigned long bytes = (unsigned long)npages << PAGE_SHIFT;
+
+		if (bytes / slot > KMAG_MAX_SPAN_OBJS || bytes % slot <= bytes / 8)
+			break;
+	}
+	while (((unsigned long)npages << PAGE_SHIFT) < slot)
+		npages++;
+	return npages;
+}
+
 /**
  * kmag_cache_new() - make a cache and add it to kmag_caches
  * @name: name for reports (truncated to KMAG_NAME_LEN - 1)
- * @size: slot size, a multiple of 8, at most KMAG_MAX_SMALL
- * @align: alignment of the usable size (already folded into @size)
- * @npages: pages per span
+ * @size: usable object size, at most KMAG_MAX_SMALL
+ * @align: object alignment, a power of two from 8 to PAGE_SIZE; a size
+ *         class passes 8 (its power-of-two sizes are aligned by its spans)
+ * @npages: pages per span, or 0 to choose
  * @ctor: constructor or NULL
  * @class_idx: size class index, or -1 for a named cache
+ * @flags: SLAB_* flags; debug flags (KMAG_DEBUG_FLAGS) change the layout
+ *         of slots (debug.c) and @npages is then chosen here
  *
  * Context: process context; may sleep.
  * Return: the cache, or NULL.
  */
 struct kmag_cache *kmag_cache_new(const char *name, unsigned int size,
 				  unsigned int align, unsigned int npages,
-				  void (*ctor)(void *), int class_idx)
+				  void (*ctor)(void *), int class_idx,
+				  unsigned long flags)
 {
+	unsigned int slot = ALIGN(size, align), oalign = align;
 	struct kmag_cache *c;
 	int cpu;
 
@@ -77,20 +102,35 @@ struct kmag_cache *kmag_cache_new(const char *name, unsigned int size,
 	if (!c)
 		return NULL;
 	strscpy(c->name, name, sizeof(c->name));
-	c->size = size;
+	c->flags = flags;
+	if (flags & KMAG_DEBUG_FLAGS) {
+		/* A size class keeps its natural alignment with red zones too. */
+		if (class_idx >= 0 && is_power_of_2(size))
+			oalign = size;
+		if ((flags & SLAB_STORE_USER) && kmag_debug_need_tracks())
+			goto fail_free;
+		slot = kmag_debug_layout(c, size, oalign);
+		npages = 0;
+	}
+	if (!npages)
+		npages = kmag_span_pages(slot);
+	c->size = slot;
 	c->obj_size = size;
 	c->npages = npages;
 	/* Power-of-two objects are naturally aligned: so must their spans be. */
-	c->span_align = is_power_of_2(size) && size > PAGE_SIZE ? size >> PAGE_SHIFT : 1;
-	c->objs_per_span = min((npages << PAGE_SHIFT) / size, KMAG_MAX_SPAN_OBJS);
-	c->divmagic = (u32)(0xffffffffU / size) + 1;
+	if (flags & KMAG_DEBUG_FLAGS)
+		c->span_align = oalign > PAGE_SIZE ? oalign >> PAGE_SHIFT : 1;
+	else
+		c->span_align = is_power_of_2(slot) && slot > PAGE_SIZE ? slot >> PAGE_SHIFT : 1;
+	c->objs_per_span = min((npages << PAGE_SHIFT) / slot, KMAG_MAX_SPAN_OBJS);
+	c->divmagic = (u32)(0xffffffffU / slot) + 1;
 	c->inuse_bytes = c->objs_per_span <= KMAG_INUSE_BYTES;
-	c->mag_capacity = kmag_mag_capacity(size);
+	c->mag_capacity = kmag_mag_capacity(slot);
 	/* Dynamic: twice smaller under memory pressure, 4 x larger if contended. */
 	c->mag_min = max(c->mag_capacity / 4, 4U);
-	c->mag_max = clamp_t(unsigned int, SZ_256K / size, c->mag_capacity,
+	c->mag_max = clamp_t(unsigned int, SZ_256K / slot, c->mag_capacity,
 			     KMAG_MAG_MAX_ROUNDS);
-	c->depot_max = kmag_depot_max(size, c->mag_capacity);
+	c->depot_max = kmag_depot_max(slot, c->mag_capacity);
 	c->ctor = ctor;
 	c->class_idx = class_idx;
 	INIT_WORK(&c->free_work, kmag_cache_free_work);
@@ -103,6 +143,7 @@ struct kmag_cache *kmag_cache_new(const char *name, unsigned int size,
 		per_cpu_ptr(c->cpu, cpu)->loaded = &kmag_no_mag;
 		per_cpu_ptr(c->cpu, cpu)->previous = &kmag_no_mag;
 	}
+	kmag_debug_cache_added(c);
 	mutex_lock(&kmag_caches_mutex);
 	list_add_tail(&c->list, &kmag_caches);
 	kmag_cache_debugfs_add(c);
@@ -110,6 +151,7 @@ struct kmag_cache *kmag_cache_new(const char *name, unsigned int size,
 	return c;
 fail:
 	kmag_central_exit(c);
+fail_free:
 	kfree(c);
 	return NULL;
 }
@@ -118,6 +160,7 @@ EXPORT_SYMBOL_NS_GPL(kmag_cache_new, KMAG_INTERNAL);
 /* Free a cache that is off kmag_caches and has no span left. */
 static void kmag_cache_free_now(struct kmag_cache *c)
 {
+	kmag_debug_cache_gone(c);
 	/* Lockless readers (a stale free) may still hold a pointer to it. */
 	synchronize_rcu();
 	kmag_central_exit(c);
@@ -218,7 +261,8 @@ int kmag_classes_init(void)
 	for (i = 0; i < KMAG_NUM_CLASSES; i++) {
 		snprintf(name, sizeof(name), "kmag-%u", kmag_class_size[i]);
 		kmag_classes[i] = kmag_cache_new(name, kmag_class_size[i],
-						 8, kmag_class_npages[i], NULL, i);
+						 8, kmag_class_npages[i], NULL, i,
+						 kmag_debug_flags_for(name));
 		if (!kmag_classes[i])
 			return -ENOMEM;
 	}

@@ -185,9 +185,11 @@ int kmag_central_grow(struct kmag_cache *c, gfp_t gfp, int nid)
 	bitmap_zero(s->freemap, KMAG_MAX_SPAN_OBJS);
 	bitmap_set(s->freemap, 0, c->objs_per_span);
 	s->nfree = c->objs_per_span;
+	if (unlikely(c->flags & KMAG_DEBUG_FLAGS))
+		kmag_debug_init_span(c, s);
 	if (c->ctor) {
 		for (i = 0; i < c->objs_per_span; i++)
-			c->ctor((void *)(s->base + i * c->size));
+			c->ctor((void *)(s->base + i * c->size + c->red_left));
 	}
 	nid = s->nid;	/* s may be used up and gone once the lock drops */
 	spin_lock_irqsave(&ct->lock, flags);

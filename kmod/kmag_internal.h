@@ -113,6 +113,8 @@
  * 6. Lock order (outermost first):
  *      a. cpus_read_lock()          cache create/destroy, drain.
  *      b. kmag_caches_mutex         the list of caches (process context).
+ *      b'. kmag_walk_mutex          validate and traces walks (debug.c);
+ *                                   never held while waiting for b.
  *      c. kmag_lock (per CPU)       this CPU's magazines of every cache.
  *      d. kmag_central.lock         a cache's spans, depot and counters;
  *                                   taken with IRQs off.
@@ -170,10 +172,12 @@
 
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
+#include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -280,6 +284,7 @@ struct kmag_span {
 	struct kmag_chunk *chunk;
 	struct list_head list;		/* heap free list or central list */
 	unsigned int nfree;		/* free objects (bits set in freemap) */
+	unsigned int walk_gen;		/* debug.c: visited by this walk */
 	union {
 		/* Small: objects free in the span (not in a magazine or out). */
 		DECLARE_BITMAP(freemap, KMAG_MAX_SPAN_OBJS);
@@ -596,7 +601,8 @@ extern struct workqueue_struct *kmag_wq;
 int kmag_size_class(size_t size);
 struct kmag_cache *kmag_cache_new(const char *name, unsigned int size,
 				  unsigned int align, unsigned int npages,
-				  void (*ctor)(void *), int class_idx);
+				  void (*ctor)(void *), int class_idx,
+				  unsigned long flags);
 void kmag_cache_release(struct kmag_cache *c);
 void kmag_cache_free_work(struct work_struct *work);
 int kmag_classes_init(void);
@@ -674,6 +680,46 @@ void kmag_cache_debugfs_add(struct kmag_cache *c);
 void kmag_cache_debugfs_remove(struct kmag_cache *c);
 
 /* debug.c */
+/* The flags that send a cache down the debug paths. */
+#define KMAG_DEBUG_FLAGS (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | \
+			  SLAB_POISON | SLAB_STORE_USER)
+
+enum kmag_report_kind {
+	KMAG_REPORT_INVALID,	/* free of a pointer kmag did not hand out */
+	KMAG_REPORT_DOUBLE,	/* free of an object already free */
+	KMAG_REPORT_REDZONE,	/* a red zone overwritten */
+	KMAG_REPORT_POISON,	/* a free object written to */
+	KMAG_REPORT_CORRUPT,	/* inconsistent allocator state */
+};
+
+/* The last report (for tests); seq counts reports. */
+struct kmag_report_info {
+	enum kmag_report_kind kind;
+	struct kmag_cache *cache;	/* NULL: none or large */
+	const void *object;
+	long offset;			/* from the object start, red zone < 0 */
+	unsigned long seq;
+};
+
+extern struct kmag_report_info kmag_last_report;
+DECLARE_STATIC_KEY_FALSE(kmag_debug_key);
+int kmag_debug_init(void);
+unsigned long kmag_debug_flags_for(const char *name);
+int kmag_debug_need_tracks(void);
+unsigned int kmag_debug_layout(struct kmag_cache *c, unsigned int obj_size,
+			       unsigned int align);
+void kmag_debug_init_span(struct kmag_cache *c, struct kmag_span *s);
+void *kmag_debug_alloc(struct kmag_cache *c, gfp_t gfp, int nid, size_t req,
+		       unsigned long ip);
+void kmag_debug_free(struct kmag_cache *c, struct kmag_span *s,
+		     unsigned long owner, const void *p, unsigned long ip);
+void kmag_debug_cache_added(struct kmag_cache *c);
+void kmag_debug_cache_gone(struct kmag_cache *c);
+unsigned long kmag_validate(struct kmag_cache *c);
+void kmag_report_ratelimit_reset(void);
+unsigned long kmag_debug_track_addr(struct kmag_cache *c, const void *p, bool free);
+void kmag_debug_debugfs_cache(struct kmag_cache *c);
+void kmag_debug_debugfs(struct dentry *dir);
 void kmag_report_invalid(const void *p, const char *why, unsigned long ip);
 void kmag_report_double(struct kmag_cache *c, const void *p, unsigned long ip);
 void kmag_report_corrupt(struct kmag_cache *c, const void *p, const char *why);

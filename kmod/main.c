@@ -10,6 +10,9 @@ static int __init kmag_init(void)
 {
 	int ret;
 
+	ret = kmag_debug_init();	/* a bad debug= fails before anything exists */
+	if (ret)
+		return ret;
 	ret = kmag_heap_init();
 	if (ret)
 		return ret;

@@ -304,6 +304,7 @@ void kmag_cache_debugfs_add(struct kmag_cache *c)
 		return;
 	}
 	c->dir = d;
+	kmag_debug_debugfs_cache(c);
 }
 
 /**
@@ -331,6 +332,7 @@ int kmag_debugfs_init(void)
 	debugfs_create_file("stats", 0444, kmag_debugfs_dir, NULL, &kmag_stats_fops);
 	debugfs_create_file("classes", 0444, kmag_debugfs_dir, NULL, &kmag_classes_fops);
 	debugfs_create_file("drain", 0200, kmag_debugfs_dir, NULL, &kmag_drain_fops);
+	kmag_debug_debugfs(kmag_debugfs_dir);
 	kmag_caches_dir = debugfs_create_dir("caches", kmag_debugfs_dir);
 	mutex_lock(&kmag_caches_mutex);
 	list_for_each_entry(c, &kmag_caches, list)
