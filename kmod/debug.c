@@ -125,7 +125,7 @@ static int kmag_add_rule(unsigned long flags, const char *name, size_t len)
 		pr_err("kmag: debug=: more than %d cache rules\n", KMAG_MAX_RULES);
 		return -EINVAL;
 	}
-	if (len >= KMAG_NAME_LEN || (len && name[0] == '*' && len == 1)) {
+	if (len >= KMAG_NAME_LEN) {
 		pr_err("kmag: debug=: bad cache name '%.*s'\n", (int)len, name);
 		return -EINVAL;
 	}

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # usage: scripts/bench.sh [--quick]
 # `make bench`: kmag vs SLUB vs an ideal per-CPU array, in the Debian kernel
-# under QEMU (2 CPUs), booted twice: default (init_on_alloc on) and with
-# init_on_alloc=0. Every scenario runs 5 times (3 with --quick, which also
-# shortens the loops and drops some sizes: under 2 minutes). Writes
+# under QEMU (2 CPUs), booted three times: default (init_on_alloc on), with
+# init_on_alloc=0, and "debug": SLUB booted with slub_debug=FZPU and kmag
+# loaded with debug=FZPU (P1 and P2 only: the cost of debugging, side by
+# side; no goals). Every scenario runs 5 times (3 with --quick, which also
+# shortens the loops and drops some sizes: a few minutes). Writes
 # results/<date>/: raw.csv, summary.md (medians, ratios, goals), *.png; prints
 # the summary.
 set -euo pipefail
@@ -21,13 +23,22 @@ mods=$top/build/distro
 echo "$params" >"$out/bench-params"
 
 echo "boot,rep,scenario,variant,allocator,ns_per_op,mag_hit_rate,sys_bytes" >"$out/raw.csv"
-for boot in default init_on_alloc=0; do
-	append=""
-	[ "$boot" = default ] || append=$boot
-	echo "bench: booting $(basename "$kernel") ($boot), kmag_bench $params"
+for boot in default init_on_alloc=0 debug=FZPU; do
+	append="" kparams="" bparams=$params
+	case $boot in
+	default) ;;
+	debug=*)
+		append="slub_debug=${boot#debug=}" kparams=$boot
+		bparams="$params scenarios=P1,P2" ;;
+	*) append=$boot ;;
+	esac
+	echo "$kparams" >"$out/kmag-params-$boot"
+	echo "$bparams" >"$out/bench-params-$boot"
+	echo "bench: booting $(basename "$kernel") ($boot${append:+, $append}), kmag $kparams, kmag_bench $bparams"
 	"$here/vm-run.sh" -k "$kernel" -s "$here/guest/bench.sh" -t 1800 -a "$append" \
 		-m "$mods/kmod/kmag.ko" -m "$mods/kmod/bench/kmag_bench.ko" \
-		-f "$out/bench-params:/work/bench-params" \
+		-f "$out/bench-params-$boot:/work/bench-params" \
+		-f "$out/kmag-params-$boot:/work/kmag-params" \
 		-l "$out/console-$boot.log" -o "$out/raw-$boot.csv" >/dev/null
 	grep -E '^[0-9]+,' "$out/raw-$boot.csv" | sed "s/^/$boot,/" >>"$out/raw.csv"
 done

@@ -98,7 +98,7 @@ step_selftest() {	# step_selftest NAME BZIMAGE MODDIR
 	local vmrc=0 ok nok sk m mods=()
 	echo "selftest: booting the $1 kernel, 2 CPUs"
 	# kmag_faults.ko exists only where the kernel has fault injection.
-	for m in "$3"/kmod/kmag.ko "$3"/kmod/selftest/*.ko; do
+	for m in "$3"/kmod/kmag.ko "$3"/kmod/selftest/*.ko "$3"/kmod/example/kmag_example.ko; do
 		mods+=(-m "$m")
 	done
 	"$here/vm-run.sh" -k "$2" -s "$here/guest/selftests.sh" "${mods[@]}" \
