@@ -151,7 +151,9 @@ size_t kmag_size(const void *p);
  * @size: object size, 1 .. 32768 bytes
  * @align: alignment, 0 or a power of two up to PAGE_SIZE (at least 8 is
  *         always given)
- * @flags: 0 or SLAB_HWCACHE_ALIGN; other flags are refused
+ * @flags: 0, or SLAB_HWCACHE_ALIGN and the debug flags SLAB_RED_ZONE,
+ *         SLAB_POISON, SLAB_STORE_USER, SLAB_CONSISTENCY_CHECKS (as SLUB's:
+ *         see README); other flags are refused
  * @ctor: constructor run once on each object when its span is created (not
  *        on every allocation), or NULL
  *
