@@ -636,24 +636,30 @@ static bool kmag_check_poison(struct kmag_cache *c, u8 *slot)
 
 /* The debug paths */
 
-/* One free object of @c, from node @nid's spans (or any), growing if need be. */
-static void *kmag_debug_get(struct kmag_cache *c, gfp_t gfp, int nid)
+/*
+ * Take one free object of @c (from node @nid's spans, or any) and hand it
+ * out: checked, red zones active, alloc track, in use. Under the central
+ * lock, so that validate and the traces walks, which hold it, see each
+ * object either free, handed out, or on its way (neither): never half done.
+ */
+static void *kmag_debug_take(struct kmag_cache *c, int nid, unsigned long ip)
 {
-	int from = nid, got;
+	struct kmag_span *s;
 	unsigned long flags;
-	void *slot = NULL;
+	u8 *slot = NULL;
 
-	for (;;) {
-		spin_lock_irqsave(&c->central.lock, flags);
-		kmag_central_get(c, &slot, 1, from);
-		spin_unlock_irqrestore(&c->central.lock, flags);
-		if (slot)
-			return slot;
-		got = kmag_central_grow(c, gfp, nid);
-		if (got < 0)
-			return NULL;
-		from = nid == NUMA_NO_NODE ? NUMA_NO_NODE : got;
+	spin_lock_irqsave(&c->central.lock, flags);
+	if (kmag_central_get(c, (void **)&slot, 1, nid)) {
+		kmag_check_redzones(c, slot, KMAG_RED_INACTIVE);
+		kmag_check_poison(c, slot);
+		kmag_set_redzones(c, slot, KMAG_RED_ACTIVE);
+		kmag_set_track(c, slot, KMAG_TRACK_ALLOC, ip);
+		s = kmag_obj_span(slot);
+		if (!kmag_inuse_set(c, s, ((unsigned long)slot - s->base) / c->size))
+			kmag_report_corrupt(c, slot + c->red_left, "handed out while in use");
 	}
+	spin_unlock_irqrestore(&c->central.lock, flags);
+	return slot;
 }
 
 /**
@@ -673,24 +679,17 @@ static void *kmag_debug_get(struct kmag_cache *c, gfp_t gfp, int nid)
 void *kmag_debug_alloc(struct kmag_cache *c, gfp_t gfp, int nid, size_t req,
 		       unsigned long ip)
 {
-	struct kmag_span *s;
-	unsigned long idx;
+	int from = nid, got;
 	u8 *slot;
 
-	slot = kmag_debug_get(c, gfp, nid);
-	if (!slot) {
-		this_cpu_inc(c->cpu->stat[KMAG_ALLOC_FAIL]);
-		return NULL;
+	while (!(slot = kmag_debug_take(c, from, ip))) {
+		got = kmag_central_grow(c, gfp, nid);
+		if (got < 0) {
+			this_cpu_inc(c->cpu->stat[KMAG_ALLOC_FAIL]);
+			return NULL;
+		}
+		from = nid == NUMA_NO_NODE ? NUMA_NO_NODE : got;
 	}
-	/* Ours alone now: neither free in its span nor handed out. */
-	kmag_check_redzones(c, slot, KMAG_RED_INACTIVE);
-	kmag_check_poison(c, slot);
-	s = kmag_obj_span(slot);
-	idx = ((unsigned long)slot - s->base) / c->size;
-	if (!kmag_inuse_set(c, s, idx))
-		kmag_report_corrupt(c, slot + c->red_left, "handed out while in use");
-	kmag_set_redzones(c, slot, KMAG_RED_ACTIVE);
-	kmag_set_track(c, slot, KMAG_TRACK_ALLOC, ip);
 	this_cpu_inc(c->cpu->stat[KMAG_ALLOC]);
 	this_cpu_add(c->cpu->stat[KMAG_REQ_BYTES], req);
 	this_cpu_inc(c->cpu->stat[KMAG_MAG_MISS]);
@@ -709,7 +708,8 @@ void *kmag_debug_alloc(struct kmag_cache *c, gfp_t gfp, int nid, size_t req,
  *
  * Bad frees are reported (with the object's owner tracks) and ignored; a
  * valid one checks the red zones, stores the free track, poisons the
- * object and gives it back to its span.
+ * object and gives it back to its span, all under the central lock (see
+ * kmag_debug_take()).
  *
  * Context: magazine lock held (IRQs off).
  */
@@ -727,12 +727,15 @@ void kmag_debug_free(struct kmag_cache *c, struct kmag_span *s,
 		return;
 	}
 	slot = (u8 *)base + off;
+	spin_lock_irqsave(&c->central.lock, flags);
 	if (!kmag_inuse_clear(c, s, idx)) {
+		spin_unlock_irqrestore(&c->central.lock, flags);
 		kmag_report_double(c, p, ip);
 		return;
 	}
 	if (READ_ONCE(s->owner) != owner || READ_ONCE(s->base) != base) {
 		kmag_inuse_set(c, s, idx);
+		spin_unlock_irqrestore(&c->central.lock, flags);
 		kmag_report_invalid(p, "a stale pointer", ip);
 		return;
 	}
@@ -746,7 +749,6 @@ void kmag_debug_free(struct kmag_cache *c, struct kmag_span *s,
 	/* Counted first: the put may let an orphaned cache go. */
 	this_cpu_inc(c->cpu->stat[KMAG_FREE]);
 	this_cpu_inc(c->cpu->stat[KMAG_MAG_MISS]);
-	spin_lock_irqsave(&c->central.lock, flags);
 	kmag_central_put(c, (void **)&slot, 1);
 	spin_unlock_irqrestore(&c->central.lock, flags);
 }

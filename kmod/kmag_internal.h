@@ -166,6 +166,18 @@
  *    this_cpu ops, and summed when debugfs is read. A magazine miss is
  *    counted only for an operation that completes (hits = ops - misses).
  *    Page-heap gauges are updated under the heap lock and read without it.
+ *
+ * 10. Debugging (debug.c). A cache with a debug flag (red zones, poison,
+ *    owner tracks, consistency checks; SLUB's F Z P U) has no magazines:
+ *    kmag_debug_alloc() and kmag_debug_free() move one object at a time
+ *    between its user and its span, with the checks, under the central
+ *    lock, so that validate (which walks spans under that lock) never sees
+ *    an object half handed out. Its slots are laid out as
+ *    [left red zone | object | right red zone | tracks]; c->size is the
+ *    slot, c->obj_size the object, c->red_left the object's offset; the
+ *    central lists and free maps deal in slots. The fast paths test one
+ *    static key (kmag_debug_key), on only while a debug cache exists;
+ *    then every free goes through kmag_free_other().
  */
 #ifndef KMAG_INTERNAL_H
 #define KMAG_INTERNAL_H
