@@ -47,8 +47,8 @@ static noinline bool kmag_bad_request(size_t size, gfp_t gfp, int node)
 
 static __always_inline bool kmag_want_zero(struct kmag_cache *c, gfp_t gfp)
 {
-	/* As SLUB: constructed objects are only zeroed on explicit request. */
-	return want_init_on_alloc(gfp) && (!c->ctor || (gfp & __GFP_ZERO));
+	/* As SLUB: constructed and RCU-typesafe objects only on request. */
+	return want_init_on_alloc(gfp) && (!c->no_init || (gfp & __GFP_ZERO));
 }
 
 /*
@@ -250,7 +250,7 @@ static __always_inline void kmag_free_push(struct kmag_cache *c, void *p,
 	struct kmag_cpu *cc;
 	struct kmag_mag *m;
 
-	if (want_init_on_free() && !c->ctor) {
+	if (want_init_on_free() && !c->no_init) {
 		/* The object is ours alone now: zero it with IRQs on. */
 		local_unlock_irqrestore(&kmag_lock, flags);
 		memset(p, 0, c->obj_size);
@@ -550,7 +550,7 @@ EXPORT_SYMBOL_GPL(kmag_realloc);
 
 /* Named caches. */
 
-#define KMAG_CACHE_FLAGS (SLAB_HWCACHE_ALIGN)
+#define KMAG_CACHE_FLAGS (SLAB_HWCACHE_ALIGN | SLAB_TYPESAFE_BY_RCU)
 
 struct kmag_cache *kmag_cache_create(const char *name, unsigned int size,
 				     unsigned int align, unsigned long flags,
@@ -590,8 +590,11 @@ struct kmag_cache *kmag_cache_create(const char *name, unsigned int size,
 	while (((unsigned long)npages << PAGE_SHIFT) < slot)
 		npages++;
 	c = kmag_cache_new(name, slot, align, npages, ctor, -1);
-	if (c)
+	if (c) {
 		c->obj_size = size;
+		c->flags = flags;
+		c->no_init |= !!(flags & SLAB_TYPESAFE_BY_RCU);
+	}
 	return c;
 }
 EXPORT_SYMBOL_GPL(kmag_cache_create);

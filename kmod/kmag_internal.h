@@ -25,6 +25,7 @@
  *      reclaim.c      giving memory back: reaping, scavenging, shrinker.
  *      stats.c        statistics and the debugfs files.
  *      debug.c        reports of invalid and double frees.
+ *      rcu.c          kmag_free_rcu(): frees after a grace period.
  *
  * 2. Vocabulary.
  *    class      one row of the size-class table: object size, span pages,
@@ -164,6 +165,17 @@
  *    this_cpu ops, and summed when debugfs is read. A magazine miss is
  *    counted only for an operation that completes (hits = ops - misses).
  *    Page-heap gauges are updated under the heap lock and read without it.
+ *
+ * 10. RCU (rcu.c). kmag_free_rcu() queues call_rcu() on the rcu_head inside
+ *    the object; the callback finds the object's start again through the
+ *    map (small: span -> cache -> index by division; large: span base) and
+ *    frees it as kmag_free() does. A cache made with SLAB_TYPESAFE_BY_RCU
+ *    keeps the pages of a span that became empty out of the page heap for
+ *    a grace period (kmag_span_retire()): an object read under
+ *    rcu_read_lock() after its free may be reused by the same cache, never
+ *    by another one or as other memory. Such objects are not zeroed on free
+ *    nor, without __GFP_ZERO, on allocation (as SLUB). kmag_cache_destroy()
+ *    and module exit wait for pending callbacks (rcu_barrier()).
  */
 #ifndef KMAG_INTERNAL_H
 #define KMAG_INTERNAL_H
@@ -283,6 +295,8 @@ struct kmag_span {
 	union {
 		/* Small: objects free in the span (not in a magazine or out). */
 		DECLARE_BITMAP(freemap, KMAG_MAX_SPAN_OBJS);
+		/* Empty, of a SLAB_TYPESAFE_BY_RCU cache: on its way to the heap. */
+		struct rcu_head rcu;
 		/* Free: the heap's list of free spans, oldest first. */
 		struct {
 			struct list_head lru;
@@ -389,6 +403,7 @@ struct kmag_cache {
 	bool inuse_bytes;		/* in-use byte per object, not bit */
 	bool dead;			/* destroyed: no more allocations */
 	bool orphan;			/* destroyed with live objects (central lock) */
+	bool no_init;			/* ctor or SLAB_TYPESAFE_BY_RCU: no init_on_* */
 	int class_idx;			/* -1: a named cache */
 	unsigned int npages;		/* span size */
 	unsigned int span_align;	/* span alignment, in pages */
@@ -672,6 +687,9 @@ int kmag_debugfs_init(void);
 void kmag_debugfs_exit(void);
 void kmag_cache_debugfs_add(struct kmag_cache *c);
 void kmag_cache_debugfs_remove(struct kmag_cache *c);
+
+/* rcu.c */
+void kmag_span_retire(struct kmag_cache *c, struct kmag_span *s);
 
 /* debug.c */
 void kmag_report_invalid(const void *p, const char *why, unsigned long ip);

@@ -38,10 +38,14 @@ static void __exit kmag_exit(void)
 {
 	unsigned long sys, inuse, released;
 
+	/* Objects queued by kmag_free_rcu() go back while kmag is whole. */
+	rcu_barrier();
 	kmag_debugfs_exit();	/* no knob or drain write is in flight after */
 	kmag_reclaim_exit();
 	kmag_magazine_exit();
 	kmag_classes_exit();
+	/* Spans of SLAB_TYPESAFE_BY_RCU caches reach the page heap. */
+	rcu_barrier();
 	kmag_heap_sizes(&sys, &inuse, &released);
 	if (inuse)
 		pr_err("kmag: %lu bytes of large objects still live at unload\n", inuse);
