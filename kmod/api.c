@@ -184,6 +184,8 @@ static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node)
 	might_sleep_if(gfpflags_allow_blocking(gfp));
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
+	if (kmag_fail_should(NULL, size, gfp))
+		return NULL;
 	if (unlikely(size > KMAG_MAX_SMALL || node != NUMA_NO_NODE ||
 		     (gfp & (__GFP_DMA | __GFP_DMA32)))) {
 		if (kmag_bad_request(size, gfp, node))
@@ -607,6 +609,8 @@ void *kmag_cache_alloc(struct kmag_cache *c, gfp_t gfp)
 				   !c ? "a NULL" : c->dead ? "a destroyed" : "(DMA gfp)");
 		return NULL;
 	}
+	if (kmag_fail_should(c, c->obj_size, gfp))
+		return NULL;
 	return kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, c->obj_size);
 }
 EXPORT_SYMBOL_GPL(kmag_cache_alloc);

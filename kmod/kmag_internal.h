@@ -26,6 +26,7 @@
  *      stats.c        statistics and the debugfs files.
  *      debug.c        reports of invalid and double frees.
  *      rcu.c          kmag_free_rcu(): frees after a grace period.
+ *      fail.c         fault injection for clients (debugfs fail/).
  *
  * 2. Vocabulary.
  *    class      one row of the size-class table: object size, span pages,
@@ -176,12 +177,21 @@
  *    by another one or as other memory. Such objects are not zeroed on free
  *    nor, without __GFP_ZERO, on allocation (as SLUB). kmag_cache_destroy()
  *    and module exit wait for pending callbacks (rcu_barrier()).
+ *
+ * 11. Fault injection (fail.c). debugfs fail/ holds failslab's knobs:
+ *    the kernel's fault_attr where it has fault injection, kmag's own
+ *    probability/interval/times otherwise, plus ignore-gfp-wait and
+ *    cache-filter, and caches/<name>/failslab. The alloc paths test one
+ *    static key first, on only while failures can be injected: unarmed,
+ *    they are a no-op jump. Knob writes serialize on kmag_fail_mutex, taken
+ *    with no kmag lock held (switching the key takes cpus_read_lock()).
  */
 #ifndef KMAG_INTERNAL_H
 #define KMAG_INTERNAL_H
 
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
+#include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
 #include <linux/mm.h>
@@ -690,6 +700,36 @@ void kmag_cache_debugfs_remove(struct kmag_cache *c);
 
 /* rcu.c */
 void kmag_span_retire(struct kmag_cache *c, struct kmag_span *s);
+
+/* fail.c */
+DECLARE_STATIC_KEY_FALSE(kmag_fail_key);
+
+/* The fail/ knobs, all at once (tests; the debugfs files set one each). */
+struct kmag_fail_knobs {
+	unsigned long probability;	/* percent, 0 .. 100 */
+	unsigned long interval;		/* >= 1: only every interval-th call */
+	int times;			/* failures left, -1: no limit */
+	unsigned long verbose;		/* where the kernel's fault_attr is used */
+	bool ignore_gfp_wait;		/* never fail __GFP_DIRECT_RECLAIM */
+	bool cache_filter;		/* fail only caches with failslab set */
+};
+
+void kmag_fail_get(struct kmag_fail_knobs *k);
+int kmag_fail_set(const struct kmag_fail_knobs *k);
+bool kmag_fail_alloc(struct kmag_cache *c, size_t size, gfp_t gfp);
+void kmag_fail_cache_debugfs(struct kmag_cache *c);
+void kmag_fail_init(struct dentry *dir);
+void kmag_fail_exit(void);
+
+/*
+ * Whether an allocation is to fail on purpose: a no-op jump unless fault
+ * injection is armed, then kmag_fail_alloc() (out of line).
+ */
+static __always_inline bool kmag_fail_should(struct kmag_cache *c, size_t size,
+					     gfp_t gfp)
+{
+	return static_branch_unlikely(&kmag_fail_key) && kmag_fail_alloc(c, size, gfp);
+}
 
 /* debug.c */
 void kmag_report_invalid(const void *p, const char *why, unsigned long ip);

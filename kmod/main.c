@@ -20,6 +20,7 @@ static int __init kmag_init(void)
 	if (ret)
 		goto fail_classes;
 	kmag_debugfs_init();
+	kmag_fail_init(kmag_debugfs_dir);
 	ret = kmag_reclaim_init(kmag_debugfs_dir);
 	if (ret)
 		goto fail_reclaim;
@@ -27,6 +28,7 @@ static int __init kmag_init(void)
 	return 0;
 fail_reclaim:
 	kmag_debugfs_exit();
+	kmag_fail_exit();
 	kmag_magazine_exit();
 fail_classes:
 	kmag_classes_exit();
@@ -41,6 +43,7 @@ static void __exit kmag_exit(void)
 	/* Objects queued by kmag_free_rcu() go back while kmag is whole. */
 	rcu_barrier();
 	kmag_debugfs_exit();	/* no knob or drain write is in flight after */
+	kmag_fail_exit();
 	kmag_reclaim_exit();
 	kmag_magazine_exit();
 	kmag_classes_exit();
