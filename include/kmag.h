@@ -127,6 +127,43 @@ void *kmag_realloc(const void *p, size_t new_size, gfp_t gfp);
 void kmag_free(const void *p);
 
 /**
+ * kmag_free_rcu_head() - free the object holding @head after a grace period
+ * @head: an rcu_head embedded in an object from kmag, at any offset; NULL
+ *        is ignored
+ *
+ * What kmag_free_rcu() calls; use that. A @head that lies in no object
+ * kmag handed out is reported, counted in invalid_frees and not queued; one
+ * in an object already free, in double_frees.
+ *
+ * Context: any context, including hard IRQ. Never sleeps.
+ * Return: true if the object will be freed after a grace period, false if
+ * nothing was queued.
+ */
+bool kmag_free_rcu_head(struct rcu_head *head);
+
+/**
+ * kmag_free_rcu() - free an object after an RCU grace period, like kfree_rcu()
+ * @obj: pointer to an object from kmag (kmag_alloc() and friends, or
+ *       kmag_cache_alloc()); NULL is ignored
+ * @rhf: the name of the struct rcu_head member of *@obj (at any offset)
+ *
+ * The object is freed once every RCU read-side critical section running
+ * at the call has ended (call_rcu() on @obj->@rhf). Until then it stays
+ * live and untouched, except for the rcu_head. kmag_cache_destroy() and
+ * unloading kmag wait for pending frees, so the client module need not
+ * call rcu_barrier() for them.
+ *
+ * Context: any context, including hard IRQ. Never sleeps.
+ */
+#define kmag_free_rcu(obj, rhf)						\
+	do {								\
+		typeof(obj) ___kmag_obj = (obj);			\
+									\
+		if (___kmag_obj)					\
+			kmag_free_rcu_head(&___kmag_obj->rhf);		\
+	} while (0)
+
+/**
  * kmag_free_sensitive() - wipe and free, like kfree_sensitive()
  * @p: as for kmag_free()
  *
@@ -151,7 +188,13 @@ size_t kmag_size(const void *p);
  * @size: object size, 1 .. 32768 bytes
  * @align: alignment, 0 or a power of two up to PAGE_SIZE (at least 8 is
  *         always given)
- * @flags: 0, or SLAB_HWCACHE_ALIGN and the debug flags SLAB_RED_ZONE,
+ * @flags: 0 or a combination of SLAB_HWCACHE_ALIGN (objects aligned to a
+ *         cache line, or to a fraction of one for small objects),
+ *         SLAB_TYPESAFE_BY_RCU (as for kmem_cache_create(): a freed object's
+ *         memory stays an object of this cache until a grace period has
+ *         passed, so RCU readers may look at freed objects and must
+ *         revalidate them; objects are not zeroed on free, nor on
+ *         allocation without __GFP_ZERO) and the debug flags SLAB_RED_ZONE,
  *         SLAB_POISON, SLAB_STORE_USER, SLAB_CONSISTENCY_CHECKS (as SLUB's:
  *         see README); other flags are refused
  * @ctor: constructor run once on each object when its span is created (not
@@ -220,7 +263,8 @@ void kmag_cache_free_bulk(struct kmag_cache *c, size_t n, void **p);
  * and the cache name are reported, the cache keeps the memory those objects
  * use (they can still be freed; allocations from it fail), and the call
  * returns; the free of the last of them frees the cache. Size-class caches
- * cannot be destroyed.
+ * cannot be destroyed. Frees queued by kmag_free_rcu() are waited for
+ * first (rcu_barrier()).
  *
  * Context: process context; may sleep.
  */

@@ -47,8 +47,8 @@ static noinline bool kmag_bad_request(size_t size, gfp_t gfp, int node)
 
 static __always_inline bool kmag_want_zero(struct kmag_cache *c, gfp_t gfp)
 {
-	/* As SLUB: constructed objects are only zeroed on explicit request. */
-	return want_init_on_alloc(gfp) && (!c->ctor || (gfp & __GFP_ZERO));
+	/* As SLUB: constructed and RCU-typesafe objects only on request. */
+	return want_init_on_alloc(gfp) && (!c->no_init || (gfp & __GFP_ZERO));
 }
 
 /*
@@ -188,6 +188,8 @@ static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node)
 	might_sleep_if(gfpflags_allow_blocking(gfp));
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
+	if (kmag_fail_should(NULL, size, gfp))
+		return NULL;
 	if (unlikely(size > KMAG_MAX_SMALL || node != NUMA_NO_NODE ||
 		     (gfp & (__GFP_DMA | __GFP_DMA32)))) {
 		if (kmag_bad_request(size, gfp, node))
@@ -254,7 +256,7 @@ static __always_inline void kmag_free_push(struct kmag_cache *c, void *p,
 	struct kmag_cpu *cc;
 	struct kmag_mag *m;
 
-	if (want_init_on_free() && !c->ctor) {
+	if (want_init_on_free() && !c->no_init) {
 		/* The object is ours alone now: zero it with IRQs on. */
 		local_unlock_irqrestore(&kmag_lock, flags);
 		memset(p, 0, c->obj_size);
@@ -565,7 +567,7 @@ EXPORT_SYMBOL_GPL(kmag_realloc);
 
 /* Named caches. */
 
-#define KMAG_CACHE_FLAGS (SLAB_HWCACHE_ALIGN | KMAG_DEBUG_FLAGS)
+#define KMAG_CACHE_FLAGS (SLAB_HWCACHE_ALIGN | SLAB_TYPESAFE_BY_RCU | KMAG_DEBUG_FLAGS)
 
 struct kmag_cache *kmag_cache_create(const char *name, unsigned int size,
 				     unsigned int align, unsigned long flags,
@@ -607,6 +609,8 @@ void *kmag_cache_alloc(struct kmag_cache *c, gfp_t gfp)
 				   !c ? "a NULL" : c->dead ? "a destroyed" : "(DMA gfp)");
 		return NULL;
 	}
+	if (kmag_fail_should(c, c->obj_size, gfp))
+		return NULL;
 	return kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, c->obj_size);
 }
 EXPORT_SYMBOL_GPL(kmag_cache_alloc);

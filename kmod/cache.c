@@ -132,6 +132,8 @@ struct kmag_cache *kmag_cache_new(const char *name, unsigned int size,
 			     KMAG_MAG_MAX_ROUNDS);
 	c->depot_max = kmag_depot_max(slot, c->mag_capacity);
 	c->ctor = ctor;
+	/* Constructed and RCU-typesafe objects keep their contents. */
+	c->no_init = ctor || (flags & SLAB_TYPESAFE_BY_RCU);
 	c->class_idx = class_idx;
 	INIT_WORK(&c->free_work, kmag_cache_free_work);
 	if (kmag_central_init(c))
@@ -164,6 +166,12 @@ static void kmag_cache_free_now(struct kmag_cache *c)
 	/* Lockless readers (a stale free) may still hold a pointer to it. */
 	synchronize_rcu();
 	kmag_central_exit(c);
+	/*
+	 * Spans of a SLAB_TYPESAFE_BY_RCU cache still name it as their owner
+	 * until their grace period ends: a stale free would read it.
+	 */
+	if (c->flags & SLAB_TYPESAFE_BY_RCU)
+		rcu_barrier();
 	free_percpu(c->cpu);
 	kfree(c);
 }
@@ -174,7 +182,8 @@ static void kmag_cache_free_now(struct kmag_cache *c)
  *
  * Live objects keep the cache (and their spans) alive: the cache stays on
  * kmag_caches as an orphan, so that frees of those objects still work; the
- * free of the last one schedules kmag_cache_free_work().
+ * free of the last one schedules kmag_cache_free_work(). Objects queued by
+ * kmag_free_rcu() are freed first.
  *
  * Context: process context; may sleep.
  */
@@ -182,6 +191,7 @@ void kmag_cache_release(struct kmag_cache *c)
 {
 	unsigned long live, flags;
 
+	rcu_barrier();
 	cpus_read_lock();
 	mutex_lock(&kmag_caches_mutex);
 	/* From now on, frees bypass the magazines and allocations fail. */

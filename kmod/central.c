@@ -117,7 +117,8 @@ EXPORT_SYMBOL_NS_GPL(kmag_central_get, KMAG_INTERNAL);
  * @n: how many
  *
  * A span whose objects are all free is kept on the empty list
- * (KMAG_EMPTY_KEEP per node) or given back to the page heap. An object that
+ * (KMAG_EMPTY_KEEP per node) or given back to the page heap (after a grace
+ * period for SLAB_TYPESAFE_BY_RCU, see kmag_span_retire()). An object that
  * is already free is reported as a double free and skipped.
  *
  * Context: central lock held, IRQs off.
@@ -149,7 +150,7 @@ void kmag_central_put(struct kmag_cache *c, void **objs, unsigned int n)
 			continue;
 		}
 		kmag_span_unlink(c, s);
-		kmag_heap_free(s);
+		kmag_span_retire(c, s);
 	}
 	/* A destroyed cache whose last object came back can go now (once). */
 	if (unlikely(c->orphan) && !ct->nr_spans) {
@@ -292,7 +293,7 @@ static unsigned int kmag_empty_release(struct kmag_cache *c, int nid,
 				break;
 			}
 			kmag_span_unlink(c, s);
-			kmag_heap_free(s);
+			kmag_span_retire(c, s);
 		}
 		spin_unlock_irqrestore(&ct->lock, flags);
 	}
@@ -474,7 +475,7 @@ void kmag_central_exit(struct kmag_cache *c)
 		for (i = 0; i < KMAG_NR_LISTS; i++) {
 			list_for_each_entry_safe(s, tmp, &ct->node[nid].lists[i], list) {
 				kmag_span_unlink(c, s);
-				kmag_heap_free(s);
+				kmag_span_retire(c, s);
 			}
 		}
 	}

@@ -693,7 +693,7 @@ void *kmag_debug_alloc(struct kmag_cache *c, gfp_t gfp, int nid, size_t req,
 	this_cpu_inc(c->cpu->stat[KMAG_ALLOC]);
 	this_cpu_add(c->cpu->stat[KMAG_REQ_BYTES], req);
 	this_cpu_inc(c->cpu->stat[KMAG_MAG_MISS]);
-	if (want_init_on_alloc(gfp) && (!c->ctor || (gfp & __GFP_ZERO)))
+	if (want_init_on_alloc(gfp) && (!c->no_init || (gfp & __GFP_ZERO)))
 		memset(slot + c->red_left, 0, c->obj_size);
 	return slot + c->red_left;
 }
@@ -743,7 +743,7 @@ void kmag_debug_free(struct kmag_cache *c, struct kmag_span *s,
 	kmag_set_track(c, slot, KMAG_TRACK_FREE, ip);
 	if (kmag_poisons(c))
 		kmag_poison(c, slot);
-	else if (want_init_on_free() && !c->ctor && !(c->flags & SLAB_TYPESAFE_BY_RCU))
+	else if (want_init_on_free() && !c->no_init)
 		memset(slot + c->red_left, 0, c->obj_size);
 	kmag_set_redzones(c, slot, KMAG_RED_INACTIVE);
 	/* Counted first: the put may let an orphaned cache go. */

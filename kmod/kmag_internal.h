@@ -25,6 +25,8 @@
  *      reclaim.c      giving memory back: reaping, scavenging, shrinker.
  *      stats.c        statistics and the debugfs files.
  *      debug.c        reports of invalid and double frees.
+ *      rcu.c          kmag_free_rcu(): frees after a grace period.
+ *      fail.c         fault injection for clients (debugfs fail/).
  *
  * 2. Vocabulary.
  *    class      one row of the size-class table: object size, span pages,
@@ -178,6 +180,25 @@
  *    central lists and free maps deal in slots. The fast paths test one
  *    static key (kmag_debug_key), on only while a debug cache exists;
  *    then every free goes through kmag_free_other().
+ *
+ * 11. RCU (rcu.c). kmag_free_rcu() queues call_rcu() on the rcu_head inside
+ *    the object; the callback finds the object's start again through the
+ *    map (small: span -> cache -> index by division; large: span base) and
+ *    frees it as kmag_free() does. A cache made with SLAB_TYPESAFE_BY_RCU
+ *    keeps the pages of a span that became empty out of the page heap for
+ *    a grace period (kmag_span_retire()): an object read under
+ *    rcu_read_lock() after its free may be reused by the same cache, never
+ *    by another one or as other memory. Such objects are not zeroed on free
+ *    nor, without __GFP_ZERO, on allocation (as SLUB). kmag_cache_destroy()
+ *    and module exit wait for pending callbacks (rcu_barrier()).
+ *
+ * 12. Fault injection (fail.c). debugfs fail/ holds failslab's knobs:
+ *    the kernel's fault_attr where it has fault injection, kmag's own
+ *    probability/interval/times otherwise, plus ignore-gfp-wait and
+ *    cache-filter, and caches/<name>/failslab. The alloc paths test one
+ *    static key first, on only while failures can be injected: unarmed,
+ *    they are a no-op jump. Knob writes serialize on kmag_fail_mutex, taken
+ *    with no kmag lock held (switching the key takes cpus_read_lock()).
  */
 #ifndef KMAG_INTERNAL_H
 #define KMAG_INTERNAL_H
@@ -300,6 +321,8 @@ struct kmag_span {
 	union {
 		/* Small: objects free in the span (not in a magazine or out). */
 		DECLARE_BITMAP(freemap, KMAG_MAX_SPAN_OBJS);
+		/* Empty, of a SLAB_TYPESAFE_BY_RCU cache: on its way to the heap. */
+		struct rcu_head rcu;
 		/* Free: the heap's list of free spans, oldest first. */
 		struct {
 			struct list_head lru;
@@ -406,6 +429,7 @@ struct kmag_cache {
 	bool inuse_bytes;		/* in-use byte per object, not bit */
 	bool dead;			/* destroyed: no more allocations */
 	bool orphan;			/* destroyed with live objects (central lock) */
+	bool no_init;			/* ctor or SLAB_TYPESAFE_BY_RCU: no init_on_* */
 	int class_idx;			/* -1: a named cache */
 	unsigned int npages;		/* span size */
 	unsigned int span_align;	/* span alignment, in pages */
@@ -690,6 +714,39 @@ int kmag_debugfs_init(void);
 void kmag_debugfs_exit(void);
 void kmag_cache_debugfs_add(struct kmag_cache *c);
 void kmag_cache_debugfs_remove(struct kmag_cache *c);
+
+/* rcu.c */
+void kmag_span_retire(struct kmag_cache *c, struct kmag_span *s);
+
+/* fail.c */
+DECLARE_STATIC_KEY_FALSE(kmag_fail_key);
+
+/* The fail/ knobs, all at once (tests; the debugfs files set one each). */
+struct kmag_fail_knobs {
+	unsigned long probability;	/* percent, 0 .. 100 */
+	unsigned long interval;		/* >= 1: only every interval-th call */
+	int times;			/* failures left, -1: no limit */
+	unsigned long verbose;		/* where the kernel's fault_attr is used */
+	bool ignore_gfp_wait;		/* never fail __GFP_DIRECT_RECLAIM */
+	bool cache_filter;		/* fail only caches with failslab set */
+};
+
+void kmag_fail_get(struct kmag_fail_knobs *k);
+int kmag_fail_set(const struct kmag_fail_knobs *k);
+bool kmag_fail_alloc(struct kmag_cache *c, size_t size, gfp_t gfp);
+void kmag_fail_cache_debugfs(struct kmag_cache *c);
+void kmag_fail_init(struct dentry *dir);
+void kmag_fail_exit(void);
+
+/*
+ * Whether an allocation is to fail on purpose: a no-op jump unless fault
+ * injection is armed, then kmag_fail_alloc() (out of line).
+ */
+static __always_inline bool kmag_fail_should(struct kmag_cache *c, size_t size,
+					     gfp_t gfp)
+{
+	return static_branch_unlikely(&kmag_fail_key) && kmag_fail_alloc(c, size, gfp);
+}
 
 /* debug.c */
 /* The flags that send a cache down the debug paths. */

@@ -23,6 +23,7 @@ static int __init kmag_init(void)
 	if (ret)
 		goto fail_classes;
 	kmag_debugfs_init();
+	kmag_fail_init(kmag_debugfs_dir);
 	ret = kmag_reclaim_init(kmag_debugfs_dir);
 	if (ret)
 		goto fail_reclaim;
@@ -30,6 +31,7 @@ static int __init kmag_init(void)
 	return 0;
 fail_reclaim:
 	kmag_debugfs_exit();
+	kmag_fail_exit();
 	kmag_magazine_exit();
 fail_classes:
 	kmag_classes_exit();
@@ -41,10 +43,15 @@ static void __exit kmag_exit(void)
 {
 	unsigned long sys, inuse, released;
 
+	/* Objects queued by kmag_free_rcu() go back while kmag is whole. */
+	rcu_barrier();
 	kmag_debugfs_exit();	/* no knob or drain write is in flight after */
+	kmag_fail_exit();
 	kmag_reclaim_exit();
 	kmag_magazine_exit();
 	kmag_classes_exit();
+	/* Spans of SLAB_TYPESAFE_BY_RCU caches reach the page heap. */
+	rcu_barrier();
 	kmag_heap_sizes(&sys, &inuse, &released);
 	if (inuse)
 		pr_err("kmag: %lu bytes of large objects still live at unload\n", inuse);

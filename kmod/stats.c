@@ -6,7 +6,8 @@
  *   stats    one "name value" line per item of KMAG_STATS, in that order;
  *   classes  a header line, then one row per size class;
  *   drain    write 1: flush all magazines and give free memory back;
- *   caches/<name>/  one directory per cache, for its debugging files.
+ *   caches/<name>/  one directory per cache, for its debugging files;
+ *   fail/    fault injection knobs (fail.c).
  *
  * Reading takes kmag_caches_mutex (for the list of caches) but no lock that
  * the alloc and free paths take.
@@ -305,6 +306,7 @@ void kmag_cache_debugfs_add(struct kmag_cache *c)
 	}
 	c->dir = d;
 	kmag_debug_debugfs_cache(c);
+	kmag_fail_cache_debugfs(c);
 }
 
 /**

@@ -417,7 +417,7 @@ static void kmag_api_cache(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, kmag_cache_create("kmag_test_bad", 0, 0, 0, NULL));
 	KUNIT_EXPECT_NULL(test, kmag_cache_create("kmag_test_bad", 64, 3, 0, NULL));
 	KUNIT_EXPECT_NULL(test, kmag_cache_create("kmag_test_bad", 64, 0,
-						  SLAB_TYPESAFE_BY_RCU, NULL));
+						  SLAB_CACHE_DMA, NULL));
 	KUNIT_EXPECT_NULL(test, kmag_cache_create("kmag_test_bad", 40000, 0, 0, NULL));
 	c = kmag_cache_create("kmag_test_hw", 100, 0, SLAB_HWCACHE_ALIGN, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, c);
