@@ -135,7 +135,7 @@ void kmag_central_put(struct kmag_cache *c, void **objs, unsigned int n)
 		s = kmag_span_of(objs[i]);
 		idx = kmag_obj_index(c, s, objs[i]);
 		if (__test_and_set_bit(idx, s->freemap)) {
-			kmag_report_double(c, objs[i], 0);
+			kmag_report_double(c, objs[i] + c->red_left, 0);
 			continue;
 		}
 		s->nfree++;

@@ -78,6 +78,7 @@ struct kmag_track {
 	int cpu;
 	int pid;
 	unsigned long when;		/* jiffies */
+	unsigned long check;		/* kmag_track_check(): not overwritten */
 };
 
 enum { KMAG_TRACK_ALLOC, KMAG_TRACK_FREE };
@@ -239,24 +240,30 @@ int kmag_debug_init(void)
  * kmag_debug_flags_for() - debug flags debug= gives a cache
  * @name: the cache's name
  *
- * The last rule that names the cache (or every cache) wins.
+ * As slub_debug: a rule naming the cache (exactly or by prefix) wins over
+ * one for every cache; among equals, the last one.
  *
  * Context: any context.
  * Return: SLAB_* debug flags, or 0.
  */
 unsigned long kmag_debug_flags_for(const char *name)
 {
-	unsigned long flags = 0;
+	unsigned long all = 0, named = 0;
 	const struct kmag_debug_rule *r;
+	bool found = false;
 	int i;
 
 	for (i = 0; i < kmag_nr_rules; i++) {
 		r = &kmag_rules[i];
-		if (!r->name[0] || (r->prefix ? !strncmp(name, r->name, strlen(r->name)) :
-				    !strcmp(name, r->name)))
-			flags = r->flags;
+		if (!r->name[0] && !r->prefix) {
+			all = r->flags;
+		} else if (r->prefix ? !strncmp(name, r->name, strlen(r->name)) :
+			   !strcmp(name, r->name)) {
+			named = r->flags;
+			found = true;
+		}
 	}
-	return flags;
+	return found ? named : all;
 }
 
 /**
@@ -371,6 +378,24 @@ void kmag_debug_init_span(struct kmag_cache *c, struct kmag_span *s)
 
 /* Tracks */
 
+/* A track an overflow ran over must not be believed (stack handle, cpu). */
+static unsigned long kmag_track_check(const struct kmag_track *t)
+{
+	unsigned long h = 0;
+
+#ifdef CONFIG_STACKDEPOT
+	h = t->handle;
+#endif
+	return (t->addr ^ (h << 17) ^ ((unsigned long)t->cpu << 40) ^
+		((unsigned long)t->pid << 8) ^ t->when) * 0x9e3779b97f4a7c15UL;
+}
+
+static bool kmag_track_ok(const struct kmag_track *t)
+{
+	return t->addr && t->check == kmag_track_check(t) &&
+	       (unsigned int)t->cpu < nr_cpu_ids;
+}
+
 static void kmag_set_track(struct kmag_cache *c, void *slot, int which,
 			   unsigned long addr)
 {
@@ -391,6 +416,7 @@ static void kmag_set_track(struct kmag_cache *c, void *slot, int which,
 	t->cpu = raw_smp_processor_id();
 	t->pid = current->pid;
 	t->when = jiffies;
+	t->check = kmag_track_check(t);
 }
 
 static void kmag_print_track(const char *s, const struct kmag_track *t)
@@ -402,6 +428,10 @@ static void kmag_print_track(const char *s, const struct kmag_track *t)
 
 	if (!t->addr)
 		return;
+	if (!kmag_track_ok(t)) {
+		pr_err("%s: track overwritten\n", s);
+		return;
+	}
 	pr_err("%s in %pS age=%u cpu=%d pid=%d\n", s, (void *)t->addr,
 	       jiffies_to_msecs(jiffies - t->when), t->cpu, t->pid);
 #ifdef CONFIG_STACKDEPOT
@@ -460,6 +490,7 @@ static void kmag_note(enum kmag_report_kind kind, struct kmag_cache *c,
 		[KMAG_REPORT_REDZONE] = KMAG_REDZONE_ERR,
 		[KMAG_REPORT_POISON] = KMAG_POISON_ERR,
 		[KMAG_REPORT_CORRUPT] = KMAG_DOUBLE_FREE,
+		[KMAG_REPORT_VALIDATE] = KMAG_VALIDATE_ERR,
 	};
 	unsigned long flags;
 
@@ -729,8 +760,9 @@ void kmag_debug_free(struct kmag_cache *c, struct kmag_span *s,
 	slot = (u8 *)base + off;
 	spin_lock_irqsave(&c->central.lock, flags);
 	if (!kmag_inuse_clear(c, s, idx)) {
-		spin_unlock_irqrestore(&c->central.lock, flags);
+		/* Reported under the lock: the span cannot go meanwhile. */
 		kmag_report_double(c, p, ip);
+		spin_unlock_irqrestore(&c->central.lock, flags);
 		return;
 	}
 	if (READ_ONCE(s->owner) != owner || READ_ONCE(s->base) != base) {
@@ -785,17 +817,19 @@ static unsigned int kmag_walk_gen;
 /*
  * Call @fn on every span of @c's central lists, each under the central
  * lock, one span per hold (IRQs are off for one span's work at a time).
- * A span is stamped when visited, so that the lists may change between
- * holds; a span that moves to a list already walked may be missed, one that
- * comes in meanwhile may be visited. Return: spans visited.
+ * A visited span is stamped and moved to the tail of its list, so the
+ * next unvisited one is always first; the lists may change between holds:
+ * a span that moves to a list already walked may be missed, one that comes
+ * in meanwhile may be visited. Return: spans visited.
  * Context: process context, kmag_walk_mutex held; may sleep.
  */
 static unsigned long kmag_walk(struct kmag_cache *c,
 			       void (*fn)(struct kmag_cache *c, struct kmag_span *s, void *arg),
 			       void *arg)
 {
-	struct kmag_span *s, *found;
+	struct list_head *head;
 	unsigned long flags, n = 0;
+	struct kmag_span *s;
 	unsigned int gen;
 	int nid, l;
 
@@ -803,33 +837,27 @@ static unsigned long kmag_walk(struct kmag_cache *c,
 	gen = ++kmag_walk_gen;
 	for_each_node(nid) {
 		for (l = 0; l < KMAG_NR_LISTS; l++) {
+			head = &c->central.node[nid].lists[l];
 			do {
-				found = NULL;
 				spin_lock_irqsave(&c->central.lock, flags);
-				list_for_each_entry(s, &c->central.node[nid].lists[l], list) {
-					if (s->walk_gen != gen) {
-						found = s;
-						break;
-					}
-				}
-				if (found) {
-					found->walk_gen = gen;
-					fn(c, found, arg);
+				s = list_first_entry_or_null(head, struct kmag_span, list);
+				if (s && s->walk_gen != gen) {
+					s->walk_gen = gen;
+					list_move_tail(&s->list, head);
+					fn(c, s, arg);
 					n++;
+				} else {
+					s = NULL;
 				}
 				spin_unlock_irqrestore(&c->central.lock, flags);
 				cond_resched();
-			} while (found);
+			} while (s);
 		}
 	}
 	return n;
 }
 
-struct kmag_validate {
-	unsigned long caches, spans, objects, free, inuse, cached, rounds, errors;
-};
-
-static __printf(4, 5) void kmag_validate_error(struct kmag_validate *v,
+static __printf(4, 5) void kmag_validate_error(struct kmag_validate_sum *v,
 						 struct kmag_cache *c,
 						 const void *p, const char *fmt, ...)
 {
@@ -837,7 +865,7 @@ static __printf(4, 5) void kmag_validate_error(struct kmag_validate *v,
 	va_list args;
 
 	v->errors++;
-	kmag_note(KMAG_REPORT_CORRUPT, c, p, 0);
+	kmag_note(KMAG_REPORT_VALIDATE, c, p, 0);
 	if (!__ratelimit(&kmag_report_rs))
 		return;
 	va_start(args, fmt);
@@ -851,7 +879,7 @@ static __printf(4, 5) void kmag_validate_error(struct kmag_validate *v,
 /* Central lock held. */
 static void kmag_validate_span(struct kmag_cache *c, struct kmag_span *s, void *arg)
 {
-	struct kmag_validate *v = arg;
+	struct kmag_validate_sum *v = arg;
 	unsigned int i, nfree;
 	bool free, used;
 	u8 *slot;
@@ -890,7 +918,7 @@ static void kmag_validate_span(struct kmag_cache *c, struct kmag_span *s, void *
 
 /* One magazine's rounds: objects of @c, neither free in their span nor out. */
 static void kmag_validate_mag(struct kmag_cache *c, struct kmag_mag *m,
-			      struct kmag_validate *v)
+			      struct kmag_validate_sum *v)
 {
 	struct kmag_span *s;
 	unsigned int i;
@@ -922,7 +950,7 @@ static void kmag_validate_mag(struct kmag_cache *c, struct kmag_mag *m,
 
 struct kmag_validate_ipi {
 	struct kmag_cache *c;
-	struct kmag_validate v;
+	struct kmag_validate_sum v;
 };
 
 static void kmag_validate_cpu(void *arg)
@@ -939,11 +967,13 @@ static void kmag_validate_cpu(void *arg)
 }
 
 /* Validate @c; its summary added to @v. kmag_walk_mutex held. */
-static void kmag_validate_cache(struct kmag_cache *c, struct kmag_validate *v)
+static void kmag_validate_cache(struct kmag_cache *c, struct kmag_validate_sum *v)
 {
 	struct kmag_validate_ipi vi = { .c = c };
+	unsigned int i, done;
 	struct kmag_mag *m;
 	unsigned long flags;
+	bool more;
 	int cpu;
 
 	kmag_walk(c, kmag_validate_span, &vi.v);
@@ -953,11 +983,20 @@ static void kmag_validate_cache(struct kmag_cache *c, struct kmag_validate *v)
 	 */
 	for_each_online_cpu(cpu)
 		smp_call_function_single(cpu, kmag_validate_cpu, &vi, 1);
-	/* The depot: at most depot_max full magazines under one hold. */
-	spin_lock_irqsave(&c->central.lock, flags);
-	for (m = c->central.depot_full; m; m = m->next)
-		kmag_validate_mag(c, m, &vi.v);
-	spin_unlock_irqrestore(&c->central.lock, flags);
+	/*
+	 * The depot's full magazines, 16 per hold; by position in the stack,
+	 * which may change between holds (approximate, like the span walk).
+	 */
+	for (done = 0, more = true; more; done += 16) {
+		spin_lock_irqsave(&c->central.lock, flags);
+		for (i = 0, m = c->central.depot_full; m && i < done; i++)
+			m = m->next;
+		for (i = 0; m && i < 16; i++, m = m->next)
+			kmag_validate_mag(c, m, &vi.v);
+		more = m;
+		spin_unlock_irqrestore(&c->central.lock, flags);
+		cond_resched();
+	}
 	v->spans += vi.v.spans;
 	v->objects += vi.v.objects;
 	v->free += vi.v.free;
@@ -974,7 +1013,7 @@ static char kmag_validate_last[192] = "never run\n";
  * Validate @c, or every cache if NULL: print and keep the summary.
  * Context: process context; may sleep.
  */
-static void kmag_validate_run(struct kmag_cache *c, struct kmag_validate *v)
+static void kmag_validate_run(struct kmag_cache *c, struct kmag_validate_sum *v)
 {
 	struct kmag_cache *it;
 
@@ -1009,6 +1048,7 @@ static void kmag_validate_run(struct kmag_cache *c, struct kmag_validate *v)
 /**
  * kmag_validate() - check a cache's (or every cache's) objects
  * @c: the cache, or NULL for all
+ * @sum: filled with the counts, or NULL
  *
  * Walks every span (free maps against in-use state; for debug caches the
  * red zones and poison of every object) and every magazine (each round an
@@ -1018,11 +1058,13 @@ static void kmag_validate_run(struct kmag_cache *c, struct kmag_validate *v)
  * Context: process context; may sleep; @c must not be destroyed meanwhile.
  * Return: the number of errors found.
  */
-unsigned long kmag_validate(struct kmag_cache *c)
+unsigned long kmag_validate(struct kmag_cache *c, struct kmag_validate_sum *sum)
 {
-	struct kmag_validate v;
+	struct kmag_validate_sum v;
 
 	kmag_validate_run(c, &v);
+	if (sum)
+		*sum = v;
 	return v.errors;
 }
 EXPORT_SYMBOL_NS_GPL(kmag_validate, KMAG_INTERNAL);
@@ -1030,7 +1072,7 @@ EXPORT_SYMBOL_NS_GPL(kmag_validate, KMAG_INTERNAL);
 static ssize_t kmag_validate_write(struct file *file, const char __user *buf,
 				   size_t count, loff_t *ppos)
 {
-	struct kmag_validate v;
+	struct kmag_validate_sum v;
 	bool val;
 	int ret;
 
@@ -1126,7 +1168,7 @@ static void kmag_locs_span(struct kmag_cache *c, struct kmag_span *s, void *arg)
 		    !test_bit(i, s->freemap))
 			continue;
 		t = kmag_tracks(c, (void *)(s->base + i * c->size)) + l->which;
-		if (t->addr)
+		if (kmag_track_ok(t))
 			kmag_add_loc(l, t);
 	}
 }
@@ -1229,9 +1271,12 @@ void kmag_debug_debugfs(struct dentry *dir)
  */
 unsigned long kmag_debug_track_addr(struct kmag_cache *c, const void *p, bool free)
 {
+	const struct kmag_track *t;
+
 	if (!(c->flags & SLAB_STORE_USER))
 		return 0;
-	return kmag_tracks(c, (void *)p - c->red_left)[free ? KMAG_TRACK_FREE :
-						       KMAG_TRACK_ALLOC].addr;
+	t = kmag_tracks(c, (void *)p - c->red_left) + (free ? KMAG_TRACK_FREE :
+							KMAG_TRACK_ALLOC);
+	return kmag_track_ok(t) ? t->addr : 0;
 }
 EXPORT_SYMBOL_NS_GPL(kmag_debug_track_addr, KMAG_INTERNAL);

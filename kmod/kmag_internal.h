@@ -253,6 +253,7 @@ enum kmag_stat_item {
 	KMAG_REDZONE_ERR,	/* red zones found overwritten */
 	KMAG_POISON_ERR,	/* poison of free objects found overwritten */
 	KMAG_FAIL_INJECTED,	/* allocations failed on purpose (fail/) */
+	KMAG_VALIDATE_ERR,	/* inconsistencies found by validate */
 	KMAG_NR_STATS
 };
 
@@ -687,6 +688,7 @@ struct kmag_stats {
 	long redzone_errors;	/* red zones found overwritten */
 	long poison_errors;	/* free objects found written to */
 	long injected_failures;	/* allocations failed on purpose (fail/) */
+	long validate_errors;	/* inconsistencies found by validate */
 };
 
 struct kmag_class_stats {
@@ -759,6 +761,7 @@ enum kmag_report_kind {
 	KMAG_REPORT_REDZONE,	/* a red zone overwritten */
 	KMAG_REPORT_POISON,	/* a free object written to */
 	KMAG_REPORT_CORRUPT,	/* inconsistent allocator state */
+	KMAG_REPORT_VALIDATE,	/* inconsistent state found by validate */
 };
 
 /* The last report (for tests); seq counts reports. */
@@ -784,7 +787,12 @@ void kmag_debug_free(struct kmag_cache *c, struct kmag_span *s,
 		     unsigned long owner, const void *p, unsigned long ip);
 void kmag_debug_cache_added(struct kmag_cache *c);
 void kmag_debug_cache_gone(struct kmag_cache *c);
-unsigned long kmag_validate(struct kmag_cache *c);
+/* What validate saw: objects free in spans, handed out, cached (neither). */
+struct kmag_validate_sum {
+	unsigned long caches, spans, objects, free, inuse, cached, rounds, errors;
+};
+
+unsigned long kmag_validate(struct kmag_cache *c, struct kmag_validate_sum *sum);
 void kmag_report_ratelimit_reset(void);
 unsigned long kmag_debug_track_addr(struct kmag_cache *c, const void *p, bool free);
 void kmag_debug_debugfs_cache(struct kmag_cache *c);

@@ -122,6 +122,7 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 	st->redzone_errors = sum[KMAG_REDZONE_ERR];
 	st->poison_errors = sum[KMAG_POISON_ERR];
 	st->injected_failures = sum[KMAG_FAIL_INJECTED];
+	st->validate_errors = sum[KMAG_VALIDATE_ERR];
 
 	kmag_heap_stats(&hs);
 	st->sys_bytes = hs.sys << PAGE_SHIFT;
@@ -225,6 +226,7 @@ static const struct {
 	KMAG_STAT(redzone_errors),
 	KMAG_STAT(poison_errors),
 	KMAG_STAT(injected_failures),
+	KMAG_STAT(validate_errors),
 };
 static_assert(ARRAY_SIZE(kmag_stat_names) * sizeof(long) == sizeof(struct kmag_stats));
 

@@ -86,7 +86,7 @@ static void kmag_expect_usable(struct kunit *test, struct kmag_cache *c)
 	}
 	for (i = 0; i < ARRAY_SIZE(p); i++)
 		kmag_cache_free(c, p[i]);
-	KUNIT_EXPECT_EQ(test, kmag_validate(c), 0UL);
+	KUNIT_EXPECT_EQ(test, kmag_validate(c, NULL), 0UL);
 	KUNIT_EXPECT_EQ(test, kmag_test_seq(), seq);
 }
 
@@ -153,7 +153,7 @@ static void kmag_debug_poison(struct kunit *test)
 	seq = kmag_test_seq();
 	KMAG_EXPECT_BEGIN("poison, validate");
 	kmag_test_poke(p, 100, 0x41);
-	KUNIT_EXPECT_EQ(test, kmag_validate(c), 1UL);
+	KUNIT_EXPECT_EQ(test, kmag_validate(c, NULL), 1UL);
 	KMAG_EXPECT_END("poison, validate");
 	kmag_expect_one(test, seq, KMAG_REPORT_POISON, c, p, 100);
 	kmag_expect_owner(test, c, p, true, "kmag_debug_poison");
@@ -276,6 +276,31 @@ static void kmag_debug_alignment(struct kunit *test)
 	kmag_cache_destroy(c);
 }
 
+/* Size classes keep natural alignment with red zones and tracks. */
+static void kmag_debug_class_alignment(struct kunit *test)
+{
+	static const unsigned int sizes[] = { 64, 4096, 8192, 32768 };
+	struct kmag_cache *c;
+	unsigned int i, j;
+	void *p[3];
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		c = kmag_cache_new("kmag_debug_class", sizes[i], 8, 0, NULL,
+				   kmag_size_class(sizes[i]), KMAG_DEBUG_FLAGS);
+		KUNIT_ASSERT_NOT_NULL(test, c);
+		for (j = 0; j < ARRAY_SIZE(p); j++) {
+			p[j] = kmag_cache_alloc(c, GFP_KERNEL);
+			KUNIT_EXPECT_NOT_NULL(test, p[j]);
+			if (p[j])
+				KUNIT_EXPECT_EQ(test, (unsigned long)p[j] % sizes[i], 0UL);
+		}
+		for (j = 0; j < ARRAY_SIZE(p); j++)
+			kmag_cache_free(c, p[j]);
+		KUNIT_EXPECT_EQ(test, kmag_validate(c, NULL), 0UL);
+		kmag_cache_release(c);
+	}
+}
+
 /* Constructed objects keep their constructed state: no poison. */
 static int kmag_debug_ctor_calls;
 
@@ -299,7 +324,7 @@ static void kmag_debug_ctor_kept(struct kunit *test)
 	for (i = 0; i < 32; i++)
 		KUNIT_EXPECT_EQ(test, p[i], 0x77);
 	kmag_cache_free(c, p);
-	KUNIT_EXPECT_EQ(test, kmag_validate(c), 0UL);
+	KUNIT_EXPECT_EQ(test, kmag_validate(c, NULL), 0UL);
 	kmag_cache_destroy(c);
 }
 
@@ -308,25 +333,37 @@ static void kmag_debug_validate_counts(struct kunit *test)
 {
 	struct kmag_cache *c = kmag_test_cache(test, 256, SLAB_CONSISTENCY_CHECKS);
 	struct kmag_cache *plain = kmag_cache_create("kmag_debug_plain", 256, 0, 0, NULL);
+	struct kmag_validate_sum sum;
 	void *p[5], *q[5];
 	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, plain);
-	KUNIT_EXPECT_EQ(test, kmag_validate(c), 0UL);
+	KUNIT_EXPECT_EQ(test, kmag_validate(c, NULL), 0UL);
 	for (i = 0; i < ARRAY_SIZE(p); i++) {
 		p[i] = kmag_cache_alloc(c, GFP_KERNEL);
 		q[i] = kmag_cache_alloc(plain, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p[i]);
 		KUNIT_ASSERT_NOT_NULL(test, q[i]);
 	}
-	KUNIT_EXPECT_EQ(test, kmag_validate(c), 0UL);
-	/* Plain caches: magazines against free maps. */
+	KUNIT_EXPECT_EQ(test, kmag_validate(c, &sum), 0UL);
+	KUNIT_EXPECT_EQ(test, sum.caches, 1UL);
+	KUNIT_EXPECT_EQ(test, sum.spans, 1UL);
+	KUNIT_EXPECT_EQ(test, sum.objects, (unsigned long)c->objs_per_span);
+	KUNIT_EXPECT_EQ(test, sum.inuse, 5UL);
+	KUNIT_EXPECT_EQ(test, sum.free, (unsigned long)c->objs_per_span - 5);
+	KUNIT_EXPECT_EQ(test, sum.cached, 0UL);
+	/* Plain caches: the freed objects wait in this CPU's magazine. */
+	migrate_disable();
 	for (i = 0; i < ARRAY_SIZE(q); i++)
 		kmag_cache_free(plain, q[i]);
-	KUNIT_EXPECT_EQ(test, kmag_validate(plain), 0UL);
+	KUNIT_EXPECT_EQ(test, kmag_validate(plain, &sum), 0UL);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, sum.inuse, 0UL);
+	KUNIT_EXPECT_GE(test, sum.cached, 5UL);
+	KUNIT_EXPECT_EQ(test, sum.rounds, sum.cached);
 	for (i = 0; i < ARRAY_SIZE(p); i++)
 		kmag_cache_free(c, p[i]);
-	KUNIT_EXPECT_EQ(test, kmag_validate(NULL), 0UL);
+	KUNIT_EXPECT_EQ(test, kmag_validate(NULL, NULL), 0UL);
 	kmag_cache_destroy(c);
 	kmag_cache_destroy(plain);
 }
@@ -355,16 +392,35 @@ static void kmag_debug_validate_magazine(struct kunit *test)
 	spin_unlock_irqrestore(&plain->central.lock, flags);
 	seq = kmag_test_seq();
 	KMAG_EXPECT_BEGIN("validate magazine");
-	KUNIT_EXPECT_EQ(test, kmag_validate(plain), 1UL);
+	KUNIT_EXPECT_EQ(test, kmag_validate(plain, NULL), 1UL);
 	KMAG_EXPECT_END("validate magazine");
-	kmag_expect_one(test, seq, KMAG_REPORT_CORRUPT, plain, p, 0);
+	kmag_expect_one(test, seq, KMAG_REPORT_VALIDATE, plain, p, 0);
 	spin_lock_irqsave(&plain->central.lock, flags);
 	__clear_bit(idx, s->freemap);
 	s->nfree--;
 	spin_unlock_irqrestore(&plain->central.lock, flags);
 	migrate_enable();
-	KUNIT_EXPECT_EQ(test, kmag_validate(plain), 0UL);
+	KUNIT_EXPECT_EQ(test, kmag_validate(plain, NULL), 0UL);
 	kmag_cache_destroy(plain);
+}
+
+/* A debug cache destroyed with a live object goes with its last free. */
+static void kmag_debug_orphan(struct kunit *test)
+{
+	int keys = static_key_count(&kmag_debug_key.key);
+	struct kmag_cache *c;
+	void *p;
+
+	c = kmag_test_cache(test, 96, KMAG_DEBUG_FLAGS);
+	KUNIT_EXPECT_EQ(test, static_key_count(&kmag_debug_key.key), keys + 1);
+	p = kmag_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	kmag_cache_destroy(c);
+	KUNIT_EXPECT_EQ(test, static_key_count(&kmag_debug_key.key), keys + 1);
+	KUNIT_EXPECT_EQ(test, kmag_size(p), 96UL);
+	kmag_cache_free(c, p);
+	flush_workqueue(kmag_wq);
+	KUNIT_EXPECT_EQ(test, static_key_count(&kmag_debug_key.key), keys);
 }
 
 static struct kunit_case kmag_debug_cases[] = {
@@ -375,9 +431,11 @@ static struct kunit_case kmag_debug_cases[] = {
 	KUNIT_CASE(kmag_debug_double_free),
 	KUNIT_CASE(kmag_debug_invalid_free),
 	KUNIT_CASE(kmag_debug_alignment),
+	KUNIT_CASE(kmag_debug_class_alignment),
 	KUNIT_CASE(kmag_debug_ctor_kept),
 	KUNIT_CASE(kmag_debug_validate_counts),
 	KUNIT_CASE(kmag_debug_validate_magazine),
+	KUNIT_CASE(kmag_debug_orphan),
 	{}
 };
 

@@ -30,6 +30,7 @@ reload() {	# reload ARGS...: kmag loaded again with ARGS
 
 rmmod kmag || { echo "kmag debug: cannot unload kmag [FAIL]"; exit 1; }
 for arg in debug=FX debug=Z,nosuch "debug=F,kmag-64,,kmag-8" "debug=;" debug=-Z; do
+	dmesg -C
 	if insmod /modules/kmag.ko "$arg" 2>/dev/null; then
 		fail "$arg was accepted"
 		rmmod kmag
@@ -41,7 +42,7 @@ for arg in debug=FX debug=Z,nosuch "debug=F,kmag-64,,kmag-8" "debug=;" debug=-Z;
 	echo "kmag debug: $arg refused: ${msg#*] }"
 done
 
-reload debug=FZPU || { fail "debug=FZPU refused"; exit 1; }
+reload debug=FZPU || fail "debug=FZPU refused"
 if modprobe kmag_stress ops_per_cpu=20000; then
 	rmmod kmag_stress
 	dmesg | grep 'kmag_stress: .* operations' | tail -n 1
@@ -52,10 +53,14 @@ for k in redzone_errors poison_errors invalid_frees double_frees live_objects; d
 	[ "$(stat $k)" = 0 ] || fail "$k is $(stat $k) after the stress"
 done
 [ "$(stat mallocs)" -gt 0 ] || fail "the stress allocated nothing"
+# Every small operation took the debug path, none a magazine.
+[ "$(stat magazine_hits)" = 0 ] || fail "magazine_hits $(stat magazine_hits) with every cache debugged"
+[ -e "$kmag/caches/kmag-64/alloc_traces" ] || fail "kmag-64 has no alloc_traces"
 echo 1 >"$kmag/validate" || fail "validate write"
 summary=$(cat "$kmag/validate")
 echo "kmag debug: validate: $summary"
 case $summary in
+*" 0 objects"*) fail "validate checked no object" ;;
 *" 0 errors") ;;
 *) fail "validate found errors" ;;
 esac
@@ -75,10 +80,14 @@ if modprobe kmag_example nr_msgs=400; then
 else
 	fail "example client with debug=FZPU"
 fi
-# Only the caches named: the others keep their magazines.
+# Only the caches named: the others keep their magazines. A named rule
+# wins over one for every cache, as in slub_debug.
 reload "debug=U,kmag-64;Z,kmag-1*" || fail "debug=U,kmag-64;Z,kmag-1* refused"
 [ -e "$kmag/caches/kmag-64/alloc_traces" ] || fail "kmag-64 has no alloc_traces"
 [ -e "$kmag/caches/kmag-32/alloc_traces" ] && fail "kmag-32 has alloc_traces"
+reload "debug=U,kmag-64;Z" || fail "debug=U,kmag-64;Z refused"
+[ -e "$kmag/caches/kmag-64/alloc_traces" ] || fail "kmag-64 lost U to the global rule"
+[ -e "$kmag/caches/kmag-32/alloc_traces" ] && fail "kmag-32 has alloc_traces under Z"
 reload || { fail "plain reload"; exit 1; }
 [ $failed -eq 0 ] || { echo "kmag debug: $failed failures [FAIL]"; exit 1; }
 echo "kmag debug: ok"
