@@ -18,7 +18,9 @@
  *   taken back   the usable size KASAN_SLAB_FREE ("use-after-free");
  *   large        the same with KASAN_PAGE_REDZONE and KASAN_PAGE_FREE.
  * kmag never reads or writes a free object, except to zero it while it
- * owns it (kmag_obj_zero(), not checked). kmag_size() makes the whole
+ * owns it (kmag_obj_zero(), not checked); a debug check that reads red
+ * zones or free objects must not be checked either (kasan_disable_current()
+ * around it, or kmag_san_unpoison() first). kmag_size() makes the whole
  * usable size of a live object accessible, as ksize() does, so that the
  * callers that use it (kmag_realloc(), kmag_free_sensitive()) and clients
  * may touch it. Objects of SLAB_TYPESAFE_BY_RCU caches are not poisoned on
