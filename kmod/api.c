@@ -75,7 +75,8 @@ static __always_inline void *kmag_alloc_done(struct kmag_cache *c,
 	local_unlock_irqrestore(&kmag_lock, flags);
 	kmag_obj_mark(c, p);
 	if (kmag_want_zero(c, gfp))
-		memset(p, 0, c->obj_size);
+		kmag_obj_zero(p, c->obj_size);
+	kmag_san_alloc(c, p, req, c->obj_size, gfp);
 	return p;
 }
 
@@ -259,12 +260,16 @@ static __always_inline void kmag_free_push(struct kmag_cache *c, void *p,
 	if (want_init_on_free() && !c->no_init) {
 		/* The object is ours alone now: zero it with IRQs on. */
 		local_unlock_irqrestore(&kmag_lock, flags);
-		memset(p, 0, c->obj_size);
+		kmag_obj_zero(p, c->obj_size);
 		local_lock_irqsave(&kmag_lock, flags);
 	}
 	cc = this_cpu_ptr(c->cpu);
 	/* Counted first: the slow path may let an orphaned cache go. */
 	cc->stat[KMAG_FREE]++;
+	if (kmag_san_free(c, p, c->obj_size)) {
+		local_unlock_irqrestore(&kmag_lock, flags);
+		return;		/* quarantined (KASAN) */
+	}
 	m = cc->loaded;
 	if (likely(m->rounds < m->capacity))
 		m->objs[m->rounds++] = p;
@@ -480,6 +485,7 @@ static size_t __kmag_size(const void *p, bool live, unsigned long ip)
 	unsigned long owner, base;
 	struct kmag_span *s;
 	size_t size = 0;
+	bool out = false;	/* handed out: its whole usable size may be used */
 	long idx;
 
 	if (ZERO_OR_NULL_PTR(p))
@@ -495,9 +501,12 @@ static size_t __kmag_size(const void *p, bool live, unsigned long ip)
 		case KMAG_SPAN_SMALL:
 			idx = kmag_obj_index(kmag_owner_cache(owner), s,
 					     p - kmag_owner_cache(owner)->red_left);
-			if (idx < 0)
+			if (idx < 0) {
 				why = "not the start of an object";
-			else if (live && !kmag_inuse_test(kmag_owner_cache(owner), s, idx))
+				break;
+			}
+			out = kmag_inuse_test(kmag_owner_cache(owner), s, idx);
+			if (live && !out)
 				why = "not a live object";
 			else
 				size = kmag_owner_cache(owner)->obj_size;
@@ -507,6 +516,7 @@ static size_t __kmag_size(const void *p, bool live, unsigned long ip)
 				size = (size_t)READ_ONCE(s->npages) << PAGE_SHIFT;
 			else
 				why = "not the start of a large object";
+			out = true;
 			break;
 		default:
 			why = "not a live object";
@@ -520,6 +530,8 @@ static size_t __kmag_size(const void *p, bool live, unsigned long ip)
 	rcu_read_unlock();
 	if (!size)
 		kmag_report_invalid(p, why, ip);
+	else if (out)
+		kmag_san_unpoison(p, size);	/* as ksize(): all of it usable */
 	return size;
 }
 

@@ -197,6 +197,13 @@ void kmag_cache_release(struct kmag_cache *c)
 	/* From now on, frees bypass the magazines and allocations fail. */
 	WRITE_ONCE(c->dead, true);
 	kmag_magazines_drain(c);
+	/*
+	 * Every CPU sees @c dead now, and its frees go to the spans. A free
+	 * that saw it alive may have quarantined an object during the drain
+	 * (KASAN): drain again.
+	 */
+	if (IS_ENABLED(CONFIG_KASAN_GENERIC))
+		kmag_magazines_drain(c);
 	spin_lock_irqsave(&c->central.lock, flags);
 	live = kmag_central_live(c);
 	c->orphan = live;
@@ -249,6 +256,7 @@ void kmag_drain(void)
 	struct kmag_cache *c;
 	int nid;
 
+	kmag_quarantine_flush(NULL);	/* into the magazines drained next */
 	cpus_read_lock();
 	mutex_lock(&kmag_caches_mutex);
 	list_for_each_entry(c, &kmag_caches, list)

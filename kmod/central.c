@@ -189,9 +189,12 @@ int kmag_central_grow(struct kmag_cache *c, gfp_t gfp, int nid)
 	if (unlikely(c->flags & KMAG_DEBUG_FLAGS))
 		kmag_debug_init_span(c, s);
 	if (c->ctor) {
+		/* A freed object may have left the memory poisoned (KASAN). */
+		kmag_san_unpoison((void *)s->base, (size_t)s->npages << PAGE_SHIFT);
 		for (i = 0; i < c->objs_per_span; i++)
 			c->ctor((void *)(s->base + i * c->size + c->red_left));
 	}
+	kmag_san_new_span(c, s);
 	nid = s->nid;	/* s may be used up and gone once the lock drops */
 	spin_lock_irqsave(&ct->lock, flags);
 	s->list_id = KMAG_LIST_EMPTY;

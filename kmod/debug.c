@@ -726,6 +726,8 @@ void *kmag_debug_alloc(struct kmag_cache *c, gfp_t gfp, int nid, size_t req,
 	this_cpu_inc(c->cpu->stat[KMAG_MAG_MISS]);
 	if (want_init_on_alloc(gfp) && (!c->no_init || (gfp & __GFP_ZERO)))
 		memset(slot + c->red_left, 0, c->obj_size);
+	/* KASAN: the @req bytes accessible, red zones and tail not. */
+	kmag_san_alloc(c, slot + c->red_left, req, c->obj_size, gfp);
 	return slot + c->red_left;
 }
 
@@ -773,6 +775,8 @@ void kmag_debug_free(struct kmag_cache *c, struct kmag_span *s,
 	}
 	kmag_check_redzones(c, slot, KMAG_RED_ACTIVE);
 	kmag_set_track(c, slot, KMAG_TRACK_FREE, ip);
+	/* kmemleak forgets it, KASAN poisons it (never quarantined here). */
+	kmag_san_free(c, slot + c->red_left, c->obj_size);
 	if (kmag_poisons(c))
 		kmag_poison(c, slot);
 	else if (want_init_on_free() && !c->no_init)

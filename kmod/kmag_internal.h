@@ -27,6 +27,7 @@
  *      debug.c        reports of invalid and double frees.
  *      rcu.c          kmag_free_rcu(): frees after a grace period.
  *      fail.c         fault injection for clients (debugfs fail/).
+ *      sanitize.c     KASAN and kmemleak for kmag objects, the quarantine.
  *
  * 2. Vocabulary.
  *    class      one row of the size-class table: object size, span pages,
@@ -122,6 +123,8 @@
  *                                   taken with IRQs off.
  *      e. kmag_heap.lock            one node's page heap and the map
  *                                   entries of its chunks; IRQs off.
+ *      kmag_quarantine.lock (KASAN kernels only) is taken inside c and
+ *      nests no other lock: objects leave the quarantine with it dropped.
  *    Nothing sleeps with c, d or e held. Memory for metadata (span structs,
  *    magazines, map leaves) comes from the kernel's slab allocator, outside
  *    d and e, or with GFP_NOWAIT when only c is held.
@@ -199,6 +202,15 @@
  *    static key first, on only while failures can be injected: unarmed,
  *    they are a no-op jump. Knob writes serialize on kmag_fail_mutex, taken
  *    with no kmag lock held (switching the key takes cpus_read_lock()).
+ *
+ * 13. Sanitizers (sanitize.c; only in kernels with generic KASAN or
+ *    kmemleak, empty inlines elsewhere). KASAN: the shadow of an object
+ *    says which bytes its user may touch (the bytes asked for; a free
+ *    object none), with the values the slab allocators use, so that a
+ *    use-after-free or an access past the request is reported as for
+ *    kmalloc. A freed object waits in a bounded FIFO quarantine before it
+ *    goes back to its magazines, so that a late access still hits poison.
+ *    kmemleak: objects are registered while handed out, and only then.
  */
 #ifndef KMAG_INTERNAL_H
 #define KMAG_INTERNAL_H
@@ -800,5 +812,54 @@ void kmag_debug_debugfs(struct dentry *dir);
 void kmag_report_invalid(const void *p, const char *why, unsigned long ip);
 void kmag_report_double(struct kmag_cache *c, const void *p, unsigned long ip);
 void kmag_report_corrupt(struct kmag_cache *c, const void *p, const char *why);
+
+/*
+ * sanitize.c: KASAN and kmemleak hooks, documented there. The object paths
+ * call kmag_san_alloc() once an object is ready to hand out and
+ * kmag_san_free() once it is taken back (a true return: the quarantine
+ * took it). Without KASAN and kmemleak they are empty and cost nothing.
+ */
+#if IS_ENABLED(CONFIG_KASAN_GENERIC) || IS_ENABLED(CONFIG_DEBUG_KMEMLEAK)
+void kmag_san_alloc(struct kmag_cache *c, void *p, size_t req, size_t usable,
+		    gfp_t gfp);
+bool kmag_san_free(struct kmag_cache *c, void *p, size_t usable);
+void kmag_san_unpoison(const void *p, size_t size);
+void kmag_san_new_span(struct kmag_cache *c, struct kmag_span *s);
+void kmag_san_meta(const void *meta);
+void kmag_quarantine_flush(struct kmag_cache *c);
+void kmag_quarantine_pause(bool pause);
+bool kmag_quarantine_reap(void);
+#else
+static inline void kmag_san_alloc(struct kmag_cache *c, void *p, size_t req,
+				  size_t usable, gfp_t gfp) {}
+static inline bool kmag_san_free(struct kmag_cache *c, void *p, size_t usable)
+{
+	return false;
+}
+static inline void kmag_san_unpoison(const void *p, size_t size) {}
+static inline void kmag_san_new_span(struct kmag_cache *c, struct kmag_span *s) {}
+static inline void kmag_san_meta(const void *meta) {}
+static inline void kmag_quarantine_flush(struct kmag_cache *c) {}
+static inline void kmag_quarantine_pause(bool pause) {}
+static inline bool kmag_quarantine_reap(void)
+{
+	return false;
+}
+#endif
+
+/*
+ * Zero bytes of an object kmag owns at that moment (being handed out or
+ * taken back). Under KASAN they may be poisoned (a free object, the red
+ * zone past a request): kmag's own writes are not checked, as the kernel's
+ * slab allocators are not instrumented at all.
+ */
+static __always_inline void kmag_obj_zero(void *p, size_t n)
+{
+#ifdef CONFIG_KASAN_GENERIC
+	__memset(p, 0, n);
+#else
+	memset(p, 0, n);
+#endif
+}
 
 #endif /* KMAG_INTERNAL_H */

@@ -46,6 +46,7 @@ void *kmag_large_alloc(size_t size, gfp_t gfp, int nid)
 	p = (void *)s->base;
 	if (want_init_on_alloc(gfp))
 		kmag_clear_pages(p, npages);
+	kmag_san_alloc(NULL, p, size, (size_t)npages << PAGE_SHIFT, gfp);
 	this_cpu_inc(kmag_pcpu_stat[KMAG_LARGE_ALLOC]);
 	this_cpu_add(kmag_pcpu_stat[KMAG_LARGE_BYTES], (size_t)npages << PAGE_SHIFT);
 	this_cpu_add(kmag_pcpu_stat[KMAG_REQ_BYTES], size);
@@ -61,6 +62,7 @@ void *kmag_large_alloc(size_t size, gfp_t gfp, int nid)
  */
 void kmag_large_free(struct kmag_span *span)
 {
+	kmag_san_free(NULL, (void *)span->base, (size_t)span->npages << PAGE_SHIFT);
 	if (want_init_on_free())
 		kmag_clear_pages((void *)span->base, span->npages);
 	this_cpu_inc(kmag_pcpu_stat[KMAG_LARGE_FREE]);

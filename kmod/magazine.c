@@ -50,6 +50,7 @@ struct kmag_mag *kmag_mag_alloc(struct kmag_cache *c, gfp_t gfp)
 		return NULL;
 	m = kmalloc(struct_size(m, objs, capacity), kmag_mag_gfp(gfp));
 	if (m) {
+		kmag_san_meta(m);	/* stale rounds are no references */
 		m->next = NULL;
 		m->rounds = 0;
 		m->capacity = capacity;
@@ -326,9 +327,10 @@ static void kmag_flush_this_cpu(void *arg)
  * kmag_magazines_drain() - empty every CPU's magazines and the depot of @c
  * @c: the cache
  *
- * Online CPUs flush their own magazines (IPI); magazines of offline CPUs
- * are flushed from here. Then the depot is emptied and free spans go back to
- * the page heap.
+ * Objects of @c in KASAN's quarantine go to the magazines first. Online CPUs
+ * flush their own magazines (IPI); magazines of offline CPUs are flushed
+ * from here. Then the depot is emptied and free spans go back to the page
+ * heap.
  *
  * Context: process context, IRQs on, cpus_read_lock() held; may sleep.
  */
@@ -337,6 +339,7 @@ void kmag_magazines_drain(struct kmag_cache *c)
 	unsigned long flags;
 	int cpu;
 
+	kmag_quarantine_flush(c);
 	on_each_cpu(kmag_flush_this_cpu, c, 1);
 	for_each_possible_cpu(cpu) {
 		if (cpu_online(cpu))

@@ -27,7 +27,6 @@
  * also point to their span through page->private (cleared before the pages
  * go back). Leaves are allocated on demand and freed at module exit.
  */
-#include <linux/kmemleak.h>
 #include <linux/mmzone.h>
 #include <linux/nodemask.h>
 #include <linux/slab.h>
@@ -131,8 +130,10 @@ static struct kmag_span *kmag_span_new(gfp_t gfp)
 {
 	struct kmag_span *s = kmem_cache_alloc(kmag_span_slab, kmag_meta_gfp(gfp));
 
-	if (s)
+	if (s) {
+		kmag_san_meta(s);	/* its base is no reference to an object */
 		atomic_long_inc(&kmag_nr_spans);
+	}
 	return s;
 }
 
@@ -263,12 +264,7 @@ static bool kmag_span_is_free(struct kmag_span *s, struct kmag_chunk *ch)
 	return s && READ_ONCE(s->owner) == KMAG_OWNER_FREE && s->chunk == ch;
 }
 
-/*
- * Give @npages pages from @addr back to the buddy allocator, one by one.
- * Each page was registered with kmemleak on its own (scanned for pointers,
- * never reported): unregistering one allocates nothing, so this is fine
- * under the heap lock, and a chunk can go back in pieces.
- */
+/* Give @npages pages from @addr back to the buddy allocator, one by one. */
 static void kmag_pages_free(unsigned long addr, unsigned int npages)
 {
 	unsigned long p;
@@ -276,7 +272,6 @@ static void kmag_pages_free(unsigned long addr, unsigned int npages)
 
 	for (i = 0; i < npages; i++) {
 		p = addr + ((unsigned long)i << PAGE_SHIFT);
-		kmemleak_free((void *)p);
 		__free_page(virt_to_page(p));
 	}
 }
@@ -284,14 +279,10 @@ static void kmag_pages_free(unsigned long addr, unsigned int npages)
 /* Every page of @ch, untouched by holes, back to the buddy allocator. */
 static void kmag_chunk_free_pages(struct kmag_chunk *ch)
 {
-	unsigned int i;
-
 	if (ch->split) {
 		kmag_pages_free(ch->base, ch->npages);
 		return;
 	}
-	for (i = 0; i < ch->npages; i++)
-		kmemleak_free((void *)(ch->base + ((unsigned long)i << PAGE_SHIFT)));
 	free_pages(ch->base, ch->order);
 }
 
@@ -486,6 +477,7 @@ static struct kmag_chunk *kmag_chunk_alloc(int nid, unsigned int npages, gfp_t g
 	ch = kzalloc(sizeof(*ch), kmag_meta_gfp(gfp));
 	if (!ch)
 		return NULL;
+	kmag_san_meta(ch);
 	ch->dedicated = npages > KMAG_CHUNK_PAGES;
 	if (!ch->dedicated) {
 		page = alloc_pages_node(nid, kmag_chunk_try_gfp(pgfp), KMAG_CHUNK_ORDER);
@@ -510,9 +502,6 @@ static struct kmag_chunk *kmag_chunk_alloc(int nid, unsigned int npages, gfp_t g
 		ch->npages = npages;
 	}
 	ch->held = ch->npages;
-	/* Scanned for pointers, never reported: objects are tracked by users. */
-	for (i = 0; i < ch->npages; i++)
-		kmemleak_alloc(page_address(page + i), PAGE_SIZE, 0, kmag_meta_gfp(gfp));
 	if (kmag_map_prepare(ch->base, ch->npages, gfp)) {
 		kmag_chunk_free_pages(ch);
 		kfree(ch);

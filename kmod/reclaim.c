@@ -115,6 +115,7 @@ bool kmag_reclaim_run(unsigned long delay)
 	bool busy = false;
 	int nid;
 
+	busy = kmag_quarantine_reap();	/* into the magazines reaped next */
 	cpus_read_lock();
 	mutex_lock(&kmag_caches_mutex);
 	list_for_each_entry(c, &kmag_caches, list) {
@@ -197,6 +198,7 @@ static unsigned long kmag_shrink_scan(struct shrinker *sh,
 	    time_after(jiffies, READ_ONCE(kmag_shrink_drained) + HZ / 10) &&
 	    cpus_read_trylock()) {
 		WRITE_ONCE(kmag_shrink_drained, jiffies);
+		kmag_quarantine_flush(NULL);	/* into the magazines */
 		if (mutex_trylock(&kmag_caches_mutex)) {
 			list_for_each_entry(c, &kmag_caches, list) {
 				if (c->dead)

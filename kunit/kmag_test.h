@@ -52,6 +52,23 @@ static inline void kmag_test_suite_exit(struct kunit_suite *suite)
 	kmag_reclaim_pause(false);
 }
 
+/*
+ * Suites that check where each freed object goes (the loaded magazine, last
+ * in, first out) also turn off KASAN's quarantine, which delays reuse on
+ * purpose; the other suites run with it.
+ */
+static inline int kmag_test_suite_init_lifo(struct kunit_suite *suite)
+{
+	kmag_quarantine_pause(true);
+	return kmag_test_suite_init(suite);
+}
+
+static inline void kmag_test_suite_exit_lifo(struct kunit_suite *suite)
+{
+	kmag_test_suite_exit(suite);
+	kmag_quarantine_pause(false);
+}
+
 /* Every suite ends each test with balanced statistics and nothing live. */
 static inline void kmag_test_exit(struct kunit *test)
 {

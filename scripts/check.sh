@@ -34,6 +34,9 @@ distro_kernel=$("$here/kdir.sh" --image)
 distro_kdir=$("$here/kdir.sh")
 debug_kdir=""
 
+# KASAN prints only its first report unless told otherwise; tests that
+# provoke reports on purpose need every one of them.
+debug_args=kasan_multi_shot
 debug_kernel() {
 	if [ -z "$debug_kdir" ]; then
 		debug_kdir=$("$here/debug-kernel.sh") || return 1
@@ -60,7 +63,7 @@ step_kunit() {
 	fi
 	echo "kunit: booting the debug kernel (KASAN, lockdep, kmemleak), 2 CPUs, 2 NUMA nodes"
 	"$here/vm-run.sh" -k "$debug_kdir/arch/x86/boot/bzImage" -s "$here/guest/kunit.sh" \
-		-m "$mods/kmod/kmag.ko" -m "$mods/kunit/kmag_kunit.ko" -n 2 -t 1200 \
+		-m "$mods/kmod/kmag.ko" -m "$mods/kunit/kmag_kunit.ko" -n 2 -t 1200 -a "$debug_args" \
 		-l "$out/kunit-console.log" -o "$out/kunit.out" >/dev/null || vmrc=$?
 	rm -f "$out"/kunit-*.ktap
 	awk -v dir="$out" '/^@@KUNIT .*@@$/ { f = dir "/kunit-" substr($2, 1, length($2) - 2) ".ktap"; next }
@@ -94,14 +97,14 @@ step_kunit() {
 	fi
 }
 
-step_selftest() {	# step_selftest NAME BZIMAGE MODDIR
+step_selftest() {	# step_selftest NAME BZIMAGE MODDIR [KERNEL ARGS]
 	local vmrc=0 ok nok sk m mods=()
 	echo "selftest: booting the $1 kernel, 2 CPUs"
 	# kmag_faults.ko exists only where the kernel has fault injection.
 	for m in "$3"/kmod/kmag.ko "$3"/kmod/selftest/*.ko "$3"/kmod/example/kmag_example.ko; do
 		mods+=(-m "$m")
 	done
-	"$here/vm-run.sh" -k "$2" -s "$here/guest/selftests.sh" "${mods[@]}" \
+	"$here/vm-run.sh" -k "$2" -s "$here/guest/selftests.sh" "${mods[@]}" -a "${4:-}" \
 		-f "$ksrc/tools/testing/selftests/kselftest:/selftests/kselftest" \
 		-f "$here/selftests/kmag:/selftests/kmag" -t 900 \
 		-l "$out/selftest-$1-console.log" -o "$out/selftest-$1.tap" >/dev/null || vmrc=$?
@@ -134,7 +137,8 @@ for step in "${steps[@]}"; do
 		;;
 	selftest-debug)
 		if debug_kernel && build_for debug "$debug_kdir"; then
-			step_selftest debug "$debug_kdir/arch/x86/boot/bzImage" "$top/build/debug"
+			step_selftest debug "$debug_kdir/arch/x86/boot/bzImage" "$top/build/debug" \
+				"$debug_args"
 		else
 			result FAIL "selftest (debug): debug kernel or module build"
 		fi
