@@ -68,6 +68,7 @@
 #define KMAG_TRACK_DEPTH	16
 
 DEFINE_STATIC_KEY_FALSE(kmag_debug_key);
+EXPORT_SYMBOL_NS_GPL(kmag_debug_key, KMAG_INTERNAL);
 
 /* Owner track of an object (U): who allocated it, who freed it last. */
 struct kmag_track {
