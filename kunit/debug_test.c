@@ -441,8 +441,8 @@ static struct kunit_case kmag_debug_cases[] = {
 
 static struct kunit_suite kmag_debug_suite = {
 	.name = "kmag_debug",
-	.suite_init = kmag_test_suite_init,
-	.suite_exit = kmag_test_suite_exit,
+	.suite_init = kmag_test_suite_init_lifo,
+	.suite_exit = kmag_test_suite_exit_lifo,
 	.init = kmag_debug_test_init,
 	.exit = kmag_test_exit,
 	.test_cases = kmag_debug_cases,

@@ -351,8 +351,8 @@ static struct kunit_case kmag_rcu_cases[] = {
 
 static struct kunit_suite kmag_rcu_suite = {
 	.name = "kmag_rcu",
-	.suite_init = kmag_test_suite_init,
-	.suite_exit = kmag_test_suite_exit,
+	.suite_init = kmag_test_suite_init_lifo,
+	.suite_exit = kmag_test_suite_exit_lifo,
 	.exit = kmag_test_exit,
 	.test_cases = kmag_rcu_cases,
 };

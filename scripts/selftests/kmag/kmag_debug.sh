@@ -30,7 +30,7 @@ reload() {	# reload ARGS...: kmag loaded again with ARGS
 
 rmmod kmag || { echo "kmag debug: cannot unload kmag [FAIL]"; exit 1; }
 for arg in debug=FX debug=Z,nosuch "debug=F,kmag-64,,kmag-8" "debug=;" debug=-Z; do
-	dmesg -C
+	dmesg -c >/dev/null	# busybox: no -C
 	if insmod /modules/kmag.ko "$arg" 2>/dev/null; then
 		fail "$arg was accepted"
 		rmmod kmag
@@ -60,7 +60,6 @@ echo 1 >"$kmag/validate" || fail "validate write"
 summary=$(cat "$kmag/validate")
 echo "kmag debug: validate: $summary"
 case $summary in
-*" 0 objects"*) fail "validate checked no object" ;;
 *" 0 errors") ;;
 *) fail "validate found errors" ;;
 esac
@@ -75,7 +74,12 @@ if modprobe kmag_example nr_msgs=400; then
 	grep -q '^ *200 ' "$kmag/caches/kmag_example_msg/free_traces" ||
 		fail "free_traces: no line for the 200 objects freed"
 	echo 1 >"$kmag/caches/kmag_example_msg/validate" || fail "per-cache validate"
-	cat "$kmag/validate"
+	summary=$(cat "$kmag/validate")
+	echo "kmag debug: validate: $summary"
+	case $summary in
+	*" 200 in use"*" 0 errors") ;;
+	*) fail "validate of the client's cache: want 200 in use, 0 errors" ;;
+	esac
 	rmmod kmag_example
 else
 	fail "example client with debug=FZPU"
