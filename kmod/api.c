@@ -155,7 +155,8 @@ static noinline void *kmag_alloc_on_node(struct kmag_cache *c, gfp_t gfp,
  * on top lies there: kmalloc_node(size, gfp, cpu_to_node(cpu)) is common.
  */
 static __always_inline void *kmag_cache_alloc_fast(struct kmag_cache *c,
-						   gfp_t gfp, int nid, size_t req)
+						   gfp_t gfp, int nid, size_t req,
+						   unsigned long ip)
 {
 	struct kmag_cpu *cc;
 	struct kmag_mag *m;
@@ -165,7 +166,7 @@ static __always_inline void *kmag_cache_alloc_fast(struct kmag_cache *c,
 	/* Off unless a debug cache exists: then only those take it. */
 	if (static_branch_unlikely(&kmag_debug_key) &&
 	    unlikely(c->flags & KMAG_DEBUG_FLAGS))
-		return kmag_debug_alloc(c, gfp, nid, req, _RET_IP_);
+		return kmag_debug_alloc(c, gfp, nid, req, ip);
 	local_lock_irqsave(&kmag_lock, flags);
 	cc = this_cpu_ptr(c->cpu);
 	m = cc->loaded;
@@ -181,7 +182,9 @@ static __always_inline void *kmag_cache_alloc_fast(struct kmag_cache *c,
 	return kmag_alloc_done(c, cc, p, gfp, req, flags);
 }
 
-static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node)
+/* @ip: the API's caller, for owner tracks (debug caches). */
+static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node,
+					 unsigned long ip)
 {
 	struct kmag_cache *c;
 	void *p;
@@ -207,27 +210,27 @@ static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node)
 		}
 		if (node != NUMA_NO_NODE)
 			return kmag_cache_alloc_fast(kmag_classes[kmag_class_of(size)],
-						     gfp, node, size);
+						     gfp, node, size, ip);
 	}
 	c = kmag_classes[kmag_class_of(size)];
-	return kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, size);
+	return kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, size, ip);
 }
 
 void *kmag_alloc(size_t size, gfp_t gfp)
 {
-	return __kmag_alloc(size, gfp, NUMA_NO_NODE);
+	return __kmag_alloc(size, gfp, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_alloc);
 
 void *kmag_alloc_node(size_t size, gfp_t gfp, int node)
 {
-	return __kmag_alloc(size, gfp, node);
+	return __kmag_alloc(size, gfp, node, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_alloc_node);
 
 void *kmag_zalloc(size_t size, gfp_t gfp)
 {
-	return __kmag_alloc(size, gfp | __GFP_ZERO, NUMA_NO_NODE);
+	return __kmag_alloc(size, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_zalloc);
 
@@ -237,13 +240,17 @@ void *kmag_alloc_array(size_t n, size_t size, gfp_t gfp)
 
 	if (unlikely(check_mul_overflow(n, size, &bytes)))
 		return NULL;
-	return __kmag_alloc(bytes, gfp, NUMA_NO_NODE);
+	return __kmag_alloc(bytes, gfp, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_alloc_array);
 
 void *kmag_calloc(size_t n, size_t size, gfp_t gfp)
 {
-	return kmag_alloc_array(n, size, gfp | __GFP_ZERO);
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return __kmag_alloc(bytes, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_calloc);
 
@@ -558,7 +565,7 @@ void *kmag_realloc(const void *p, size_t new_size, gfp_t gfp)
 	void *n;
 
 	if (ZERO_OR_NULL_PTR(p))
-		return __kmag_alloc(new_size, gfp, NUMA_NO_NODE);
+		return __kmag_alloc(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
 	if (!new_size) {
 		__kmag_free(p, NULL, _RET_IP_);
 		return ZERO_SIZE_PTR;
@@ -568,7 +575,7 @@ void *kmag_realloc(const void *p, size_t new_size, gfp_t gfp)
 		return NULL;
 	if (new_size <= old)
 		return (void *)p;
-	n = __kmag_alloc(new_size, gfp, NUMA_NO_NODE);
+	n = __kmag_alloc(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
 	if (!n)
 		return NULL;
 	memcpy(n, p, old);
@@ -613,7 +620,9 @@ struct kmag_cache *kmag_cache_create(const char *name, unsigned int size,
 }
 EXPORT_SYMBOL_GPL(kmag_cache_create);
 
-void *kmag_cache_alloc(struct kmag_cache *c, gfp_t gfp)
+/* @ip: the API's caller (bulk calls pass theirs, not their own address). */
+static __always_inline void *__kmag_cache_alloc(struct kmag_cache *c, gfp_t gfp,
+						unsigned long ip)
 {
 	might_sleep_if(gfpflags_allow_blocking(gfp));
 	if (unlikely(!c || c->dead || (gfp & (__GFP_DMA | __GFP_DMA32)))) {
@@ -623,18 +632,29 @@ void *kmag_cache_alloc(struct kmag_cache *c, gfp_t gfp)
 	}
 	if (kmag_fail_should(c, c->obj_size, gfp))
 		return NULL;
-	return kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, c->obj_size);
+	return kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, c->obj_size, ip);
+}
+
+static __always_inline void __kmag_cache_free(struct kmag_cache *c, void *p,
+					      unsigned long ip)
+{
+	if (unlikely(!c)) {
+		if (!ZERO_OR_NULL_PTR(p))
+			kmag_report_invalid(p, "freed to a NULL cache", ip);
+		return;
+	}
+	__kmag_free(p, c, ip);
+}
+
+void *kmag_cache_alloc(struct kmag_cache *c, gfp_t gfp)
+{
+	return __kmag_cache_alloc(c, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_cache_alloc);
 
 void kmag_cache_free(struct kmag_cache *c, void *p)
 {
-	if (unlikely(!c)) {
-		if (!ZERO_OR_NULL_PTR(p))
-			kmag_report_invalid(p, "freed to a NULL cache", _RET_IP_);
-		return;
-	}
-	__kmag_free(p, c, _RET_IP_);
+	__kmag_cache_free(c, p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_cache_free);
 
@@ -643,9 +663,10 @@ int kmag_cache_alloc_bulk(struct kmag_cache *c, gfp_t gfp, size_t n, void **p)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		p[i] = kmag_cache_alloc(c, gfp);
+		p[i] = __kmag_cache_alloc(c, gfp, _RET_IP_);
 		if (unlikely(!p[i])) {
-			kmag_cache_free_bulk(c, i, p);
+			while (i--)
+				__kmag_cache_free(c, p[i], _RET_IP_);
 			return 0;
 		}
 	}
@@ -658,7 +679,7 @@ void kmag_cache_free_bulk(struct kmag_cache *c, size_t n, void **p)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		kmag_cache_free(c, p[i]);
+		__kmag_cache_free(c, p[i], _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_cache_free_bulk);
 

@@ -404,6 +404,23 @@ static void kmag_debug_validate_magazine(struct kunit *test)
 	kmag_cache_destroy(plain);
 }
 
+/* Bulk calls record their caller, not themselves. */
+static void kmag_debug_bulk_owner(struct kunit *test)
+{
+	struct kmag_cache *c = kmag_test_cache(test, 48, SLAB_STORE_USER);
+	void *p[4];
+	int i;
+
+	KUNIT_ASSERT_EQ(test, kmag_cache_alloc_bulk(c, GFP_KERNEL, ARRAY_SIZE(p), p),
+			(int)ARRAY_SIZE(p));
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		kmag_expect_owner(test, c, p[i], false, "kmag_debug_bulk_owner");
+	kmag_cache_free_bulk(c, ARRAY_SIZE(p), p);
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		kmag_expect_owner(test, c, p[i], true, "kmag_debug_bulk_owner");
+	kmag_cache_destroy(c);
+}
+
 /* A debug cache destroyed with a live object goes with its last free. */
 static void kmag_debug_orphan(struct kunit *test)
 {
@@ -435,6 +452,7 @@ static struct kunit_case kmag_debug_cases[] = {
 	KUNIT_CASE(kmag_debug_ctor_kept),
 	KUNIT_CASE(kmag_debug_validate_counts),
 	KUNIT_CASE(kmag_debug_validate_magazine),
+	KUNIT_CASE(kmag_debug_bulk_owner),
 	KUNIT_CASE(kmag_debug_orphan),
 	{}
 };
