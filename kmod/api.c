@@ -45,26 +45,6 @@ static noinline bool kmag_bad_request(size_t size, gfp_t gfp, int node)
 	return true;
 }
 
-static __always_inline bool kmag_want_zero(struct kmag_cache *c, gfp_t gfp)
-{
-	/* As SLUB: constructed and RCU-typesafe objects only on request. */
-	return want_init_on_alloc(gfp) && (!c->no_init || (gfp & __GFP_ZERO));
-}
-
-/*
- * Record that @p (popped from a magazine or taken from a span by this CPU,
- * so its span cannot go away) is handed out: from now on one free of it is
- * valid. A bit already set means kmag itself handed @p out twice.
- */
-static __always_inline void kmag_obj_mark(struct kmag_cache *c, void *p)
-{
-	struct kmag_span *s = kmag_obj_span(p);
-	unsigned long idx = (((unsigned long)p - s->base) * c->divmagic) >> 32;
-
-	if (unlikely(!kmag_inuse_set(c, s, idx)))
-		kmag_report_corrupt(c, p, "handed out while in use");
-}
-
 /* Count an object handed out, drop the magazine lock, mark it, zero it. */
 static __always_inline void *kmag_alloc_done(struct kmag_cache *c,
 					     struct kmag_cpu *cc, void *p, gfp_t gfp,
@@ -264,7 +244,7 @@ static __always_inline void kmag_free_push(struct kmag_cache *c, void *p,
 	struct kmag_cpu *cc;
 	struct kmag_mag *m;
 
-	if (want_init_on_free() && !c->no_init) {
+	if (kmag_want_zero_on_free(c)) {
 		/* The object is ours alone now: zero it with IRQs on. */
 		local_unlock_irqrestore(&kmag_lock, flags);
 		kmag_obj_zero(p, c->obj_size);
@@ -285,42 +265,6 @@ static __always_inline void kmag_free_push(struct kmag_cache *c, void *p,
 	local_unlock_irqrestore(&kmag_lock, flags);
 }
 
-/* What taking object @p of a small span back found. */
-enum kmag_take {
-	KMAG_TAKEN,		/* it was handed out: now it is ours */
-	KMAG_NOT_START,		/* not the start of an object */
-	KMAG_NOT_OUT,		/* not handed out: a double free */
-	KMAG_STALE,		/* the span changed hands under a stale @p */
-};
-
-/*
- * Take object @p of span @s, read with owner word @owner (a small span),
- * back from its user: clear its in-use state, which exactly one of several
- * racing frees can do. After that the span cannot change hands until the
- * object comes back, so owner and base read again tell whether @p was
- * stale; then the state is set back. Magazine lock held (IRQs off: @s and
- * its cache cannot be freed meanwhile).
- */
-static __always_inline enum kmag_take kmag_obj_take(struct kmag_span *s,
-						    unsigned long owner,
-						    const void *p)
-{
-	struct kmag_cache *c = kmag_owner_cache(owner);
-	unsigned long base = READ_ONCE(s->base);
-	unsigned long off = (unsigned long)p - base;
-	unsigned long idx = (off * c->divmagic) >> 32;
-
-	if (unlikely(idx * c->size != off || idx >= c->objs_per_span))
-		return KMAG_NOT_START;
-	if (unlikely(!kmag_inuse_clear(c, s, idx)))
-		return KMAG_NOT_OUT;
-	if (unlikely(READ_ONCE(s->owner) != owner || READ_ONCE(s->base) != base)) {
-		kmag_inuse_set(c, s, idx);
-		return KMAG_STALE;
-	}
-	return KMAG_TAKEN;
-}
-
 /*
  * @p maps to no span although kmag holds its page: memory kmag took back
  * (a double free), or a page inside a live large object, which maps only
@@ -329,20 +273,11 @@ static __always_inline enum kmag_take kmag_obj_take(struct kmag_span *s,
  */
 static bool kmag_inside_large(const void *p)
 {
-	unsigned long addr = (unsigned long)p & PAGE_MASK;
-	unsigned int i;
-	struct kmag_span *s;
+	struct kmag_span *s = kmag_span_covering(p);
 
-	for (i = 1; i < KMAG_MAX_SIZE >> PAGE_SHIFT && addr - PAGE_OFFSET >= PAGE_SIZE; i++) {
-		addr -= PAGE_SIZE;
-		s = kmag_map_entry((void *)addr);
-		if (s == KMAG_MAP_GONE)
-			continue;
-		return s && kmag_span_state(s) == KMAG_SPAN_LARGE &&
-		       (unsigned long)p < READ_ONCE(s->base) +
-					  ((unsigned long)READ_ONCE(s->npages) << PAGE_SHIFT);
-	}
-	return false;
+	return s && kmag_span_state(s) == KMAG_SPAN_LARGE &&
+	       (unsigned long)p < READ_ONCE(s->base) +
+				  ((unsigned long)READ_ONCE(s->npages) << PAGE_SHIFT);
 }
 
 /*

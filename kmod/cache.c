@@ -277,7 +277,7 @@ int kmag_classes_init(void)
 	if (!kmag_wq)
 		return -ENOMEM;
 	for (i = 0; i < KMAG_NUM_CLASSES; i++) {
-		snprintf(name, sizeof(name), "kmag-%u", kmag_class_size[i]);
+		snprintf(name, sizeof(name), KMAG_CLASS_NAME, kmag_class_size[i]);
 		kmag_classes[i] = kmag_cache_new(name, kmag_class_size[i],
 						 8, kmag_class_npages[i], NULL, i,
 						 kmag_debug_flags_for(name));

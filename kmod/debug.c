@@ -112,7 +112,7 @@ static bool kmag_is_class_name(const char *name)
 	int i;
 
 	for (i = 0; i < KMAG_NUM_CLASSES; i++) {
-		snprintf(buf, sizeof(buf), "kmag-%u", kmag_class_size[i]);
+		snprintf(buf, sizeof(buf), KMAG_CLASS_NAME, kmag_class_size[i]);
 		if (!strcmp(buf, name))
 			return true;
 	}
@@ -676,7 +676,6 @@ static bool kmag_check_poison(struct kmag_cache *c, u8 *slot)
  */
 static void *kmag_debug_take(struct kmag_cache *c, int nid, unsigned long ip)
 {
-	struct kmag_span *s;
 	unsigned long flags;
 	u8 *slot = NULL;
 
@@ -686,9 +685,7 @@ static void *kmag_debug_take(struct kmag_cache *c, int nid, unsigned long ip)
 		kmag_check_poison(c, slot);
 		kmag_set_redzones(c, slot, KMAG_RED_ACTIVE);
 		kmag_set_track(c, slot, KMAG_TRACK_ALLOC, ip);
-		s = kmag_obj_span(slot);
-		if (!kmag_inuse_set(c, s, ((unsigned long)slot - s->base) / c->size))
-			kmag_report_corrupt(c, slot + c->red_left, "handed out while in use");
+		kmag_obj_mark(c, slot);
 	}
 	spin_unlock_irqrestore(&c->central.lock, flags);
 	return slot;
@@ -725,7 +722,7 @@ void *kmag_debug_alloc(struct kmag_cache *c, gfp_t gfp, int nid, size_t req,
 	this_cpu_inc(c->cpu->stat[KMAG_ALLOC]);
 	this_cpu_add(c->cpu->stat[KMAG_REQ_BYTES], req);
 	this_cpu_inc(c->cpu->stat[KMAG_MAG_MISS]);
-	if (want_init_on_alloc(gfp) && (!c->no_init || (gfp & __GFP_ZERO)))
+	if (kmag_want_zero(c, gfp))
 		memset(slot + c->red_left, 0, c->obj_size);
 	/* KASAN: the @req bytes accessible, red zones and tail not. */
 	kmag_san_alloc(c, slot + c->red_left, req, c->obj_size, gfp);
@@ -750,29 +747,26 @@ void *kmag_debug_alloc(struct kmag_cache *c, gfp_t gfp, int nid, size_t req,
 void kmag_debug_free(struct kmag_cache *c, struct kmag_span *s,
 		     unsigned long owner, const void *p, unsigned long ip)
 {
-	unsigned long base = READ_ONCE(s->base);
-	unsigned long off = (unsigned long)p - c->red_left - base;
-	unsigned long idx = off / c->size;
+	u8 *slot = (u8 *)p - c->red_left;
 	unsigned long flags;
-	u8 *slot;
 
-	if (off >= (unsigned long)c->objs_per_span * c->size || idx * c->size != off) {
+	spin_lock_irqsave(&c->central.lock, flags);
+	switch (kmag_obj_take(s, owner, slot)) {
+	case KMAG_NOT_START:
+		spin_unlock_irqrestore(&c->central.lock, flags);
 		kmag_report_invalid(p, "not the start of an object", ip);
 		return;
-	}
-	slot = (u8 *)base + off;
-	spin_lock_irqsave(&c->central.lock, flags);
-	if (!kmag_inuse_clear(c, s, idx)) {
+	case KMAG_NOT_OUT:
 		/* Reported under the lock: the span cannot go meanwhile. */
 		kmag_report_double(c, p, ip);
 		spin_unlock_irqrestore(&c->central.lock, flags);
 		return;
-	}
-	if (READ_ONCE(s->owner) != owner || READ_ONCE(s->base) != base) {
-		kmag_inuse_set(c, s, idx);
+	case KMAG_STALE:
 		spin_unlock_irqrestore(&c->central.lock, flags);
 		kmag_report_invalid(p, "a stale pointer", ip);
 		return;
+	case KMAG_TAKEN:
+		break;
 	}
 	kmag_check_redzones(c, slot, KMAG_RED_ACTIVE);
 	kmag_set_track(c, slot, KMAG_TRACK_FREE, ip);
@@ -780,7 +774,7 @@ void kmag_debug_free(struct kmag_cache *c, struct kmag_span *s,
 	kmag_san_free(c, slot + c->red_left, c->obj_size);
 	if (kmag_poisons(c))
 		kmag_poison(c, slot);
-	else if (want_init_on_free() && !c->no_init)
+	else if (kmag_want_zero_on_free(c))
 		memset(slot + c->red_left, 0, c->obj_size);
 	kmag_set_redzones(c, slot, KMAG_RED_INACTIVE);
 	/* Counted first: the put may let an orphaned cache go. */
@@ -1078,14 +1072,10 @@ static ssize_t kmag_validate_write(struct file *file, const char __user *buf,
 				   size_t count, loff_t *ppos)
 {
 	struct kmag_validate_sum v;
-	bool val;
-	int ret;
+	int ret = kmag_debugfs_trigger(buf, count);
 
-	ret = kstrtobool_from_user(buf, count, &val);
 	if (ret)
 		return ret;
-	if (!val)
-		return -EINVAL;
 	kmag_validate_run(file->f_inode->i_private, &v);
 	return count;
 }
@@ -1187,7 +1177,7 @@ static int kmag_loc_cmp(const void *a, const void *b)
 
 static int kmag_traces_show(struct seq_file *m, void *v)
 {
-	unsigned long priv = (unsigned long)m->file->f_inode->i_private;
+	unsigned long priv = (unsigned long)m->private;
 	struct kmag_cache *c = (struct kmag_cache *)(priv & ~1UL);
 	int which = priv & 1;
 	struct kmag_locs *l;
@@ -1222,7 +1212,7 @@ static int kmag_traces_show(struct seq_file *m, void *v)
 
 static int kmag_traces_open(struct inode *inode, struct file *file)
 {
-	return single_open(file, kmag_traces_show, NULL);
+	return single_open(file, kmag_traces_show, inode->i_private);
 }
 
 static const struct file_operations kmag_traces_fops = {

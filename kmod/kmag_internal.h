@@ -242,6 +242,8 @@
 #define KMAG_MAP_LEAF_PAGES	(1UL << KMAG_MAP_LEAF_SHIFT)
 
 #define KMAG_NAME_LEN		32
+/* Size-class cache names (debug= names them too): kmag-8 .. kmag-32768. */
+#define KMAG_CLASS_NAME		"kmag-%u"
 /* Spans of at most this many objects keep an in-use byte per object. */
 #define KMAG_INUSE_BYTES	(KMAG_MAX_SPAN_OBJS / 8)
 
@@ -463,6 +465,7 @@ struct kmag_cache {
 
 /* pageheap.c */
 extern struct kmag_span ***kmag_map;
+struct kmag_span *kmag_span_covering(const void *p);
 extern unsigned long kmag_map_leaves;
 extern bool kmag_fail_heap_alloc;
 extern unsigned long kmag_scavenge_delay;	/* jiffies, reclaim.c */
@@ -728,6 +731,7 @@ int kmag_debugfs_init(void);
 void kmag_debugfs_exit(void);
 void kmag_cache_debugfs_add(struct kmag_cache *c);
 void kmag_cache_debugfs_remove(struct kmag_cache *c);
+int kmag_debugfs_trigger(const char __user *buf, size_t count);
 
 /* rcu.c */
 void kmag_span_retire(struct kmag_cache *c, struct kmag_span *s);
@@ -860,6 +864,68 @@ static __always_inline void kmag_obj_zero(void *p, size_t n)
 #else
 	memset(p, 0, n);
 #endif
+}
+
+/* init_on_alloc / __GFP_ZERO, init_on_free: what to zero, as SLUB. */
+static __always_inline bool kmag_want_zero(struct kmag_cache *c, gfp_t gfp)
+{
+	/* Constructed and RCU-typesafe objects only on request. */
+	return want_init_on_alloc(gfp) && (!c->no_init || (gfp & __GFP_ZERO));
+}
+
+static __always_inline bool kmag_want_zero_on_free(struct kmag_cache *c)
+{
+	return want_init_on_free() && !c->no_init;
+}
+
+/*
+ * Record that the object in slot @p (popped from a magazine or taken from a
+ * span by this CPU, so its span cannot go away) is handed out: from now on one free of it is
+ * valid. A bit already set means kmag itself handed @p out twice.
+ */
+static __always_inline void kmag_obj_mark(struct kmag_cache *c, void *p)
+{
+	struct kmag_span *s = kmag_obj_span(p);
+	unsigned long idx = (((unsigned long)p - s->base) * c->divmagic) >> 32;
+
+	if (unlikely(!kmag_inuse_set(c, s, idx)))
+		kmag_report_corrupt(c, p + c->red_left, "handed out while in use");
+}
+
+/* What taking object @p of a small span back found. */
+enum kmag_take {
+	KMAG_TAKEN,		/* it was handed out: now it is ours */
+	KMAG_NOT_START,		/* not the start of an object */
+	KMAG_NOT_OUT,		/* not handed out: a double free */
+	KMAG_STALE,		/* the span changed hands under a stale @p */
+};
+
+/*
+ * Take object @p of span @s, read with owner word @owner (a small span),
+ * back from its user: clear its in-use state, which exactly one of several
+ * racing frees can do. After that the span cannot change hands until the
+ * object comes back, so owner and base read again tell whether @p was
+ * stale; then the state is set back. Magazine lock held (IRQs off: @s and
+ * its cache cannot be freed meanwhile).
+ */
+static __always_inline enum kmag_take kmag_obj_take(struct kmag_span *s,
+						    unsigned long owner,
+						    const void *p)
+{
+	struct kmag_cache *c = kmag_owner_cache(owner);
+	unsigned long base = READ_ONCE(s->base);
+	unsigned long off = (unsigned long)p - base;
+	unsigned long idx = (off * c->divmagic) >> 32;
+
+	if (unlikely(idx * c->size != off || idx >= c->objs_per_span))
+		return KMAG_NOT_START;
+	if (unlikely(!kmag_inuse_clear(c, s, idx)))
+		return KMAG_NOT_OUT;
+	if (unlikely(READ_ONCE(s->owner) != owner || READ_ONCE(s->base) != base)) {
+		kmag_inuse_set(c, s, idx);
+		return KMAG_STALE;
+	}
+	return KMAG_TAKEN;
 }
 
 #endif /* KMAG_INTERNAL_H */

@@ -952,3 +952,30 @@ void kmag_heap_exit(void)
 	kmem_cache_destroy(kmag_span_slab);
 	kmag_span_slab = NULL;
 }
+
+/**
+ * kmag_span_covering() - the span whose pages hold an address
+ * @p: any address
+ *
+ * Only the first page of a large object maps to its span: for a page that
+ * maps to KMAG_MAP_GONE, the nearest mapped page below (at most a largest
+ * object's pages down) tells.
+ *
+ * Context: magazine lock held (IRQs off) or rcu_read_lock(); the span may
+ * be reused meanwhile (validate it).
+ * Return: the span of @p's page or of the nearest mapped page below, or
+ * NULL.
+ */
+struct kmag_span *kmag_span_covering(const void *p)
+{
+	unsigned long addr = (unsigned long)p & PAGE_MASK;
+	struct kmag_span *s = kmag_map_entry(p);
+	unsigned int i;
+
+	for (i = 1; s == KMAG_MAP_GONE && i < KMAG_MAX_SIZE >> PAGE_SHIFT &&
+	     addr - PAGE_OFFSET >= PAGE_SIZE; i++) {
+		addr -= PAGE_SIZE;
+		s = kmag_map_entry((void *)addr);
+	}
+	return s == KMAG_MAP_GONE ? NULL : s;
+}

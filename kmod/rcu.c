@@ -19,25 +19,6 @@
 
 #include "kmag_internal.h"
 
-/*
- * The span holding @p: only the first page of a large object maps to its
- * span, so for a page that maps to none, the nearest mapped page below.
- * Magazine lock held or rcu_read_lock().
- */
-static struct kmag_span *kmag_rcu_span(const void *p)
-{
-	unsigned long addr = (unsigned long)p & PAGE_MASK;
-	struct kmag_span *s = kmag_map_entry(p);
-	unsigned int i;
-
-	for (i = 1; s == KMAG_MAP_GONE && i < KMAG_MAX_SIZE >> PAGE_SHIFT &&
-	     addr - PAGE_OFFSET >= PAGE_SIZE; i++) {
-		addr -= PAGE_SIZE;
-		s = kmag_map_entry((void *)addr);
-	}
-	return s == KMAG_MAP_GONE ? NULL : s;
-}
-
 /* What kmag_rcu_object() says of an object that is not handed out. */
 static const char kmag_rcu_twice[] = "already free";
 
@@ -55,7 +36,7 @@ static const char *kmag_rcu_object(const struct rcu_head *head, void **start,
 	struct kmag_cache *c = NULL;
 	struct kmag_span *s;
 
-	s = kmag_rcu_span(head);
+	s = kmag_span_covering(head);
 	if (!s)
 		return "not allocated by kmag";
 	owner = READ_ONCE(s->owner);

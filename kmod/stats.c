@@ -261,8 +261,16 @@ static int kmag_classes_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(kmag_classes);
 
-static ssize_t kmag_drain_write(struct file *file, const char __user *buf,
-				size_t count, loff_t *ppos)
+/**
+ * kmag_debugfs_trigger() - parse a write to an action file (drain, validate)
+ * @buf: user buffer
+ * @count: its length
+ *
+ * Context: process context.
+ * Return: 0 for a true boolean ("1", "y"...), -EINVAL for a false one, or
+ * the parse error: the action runs only on 0.
+ */
+int kmag_debugfs_trigger(const char __user *buf, size_t count)
 {
 	bool val;
 	int ret;
@@ -270,8 +278,16 @@ static ssize_t kmag_drain_write(struct file *file, const char __user *buf,
 	ret = kstrtobool_from_user(buf, count, &val);
 	if (ret)
 		return ret;
-	if (!val)
-		return -EINVAL;
+	return val ? 0 : -EINVAL;
+}
+
+static ssize_t kmag_drain_write(struct file *file, const char __user *buf,
+				size_t count, loff_t *ppos)
+{
+	int ret = kmag_debugfs_trigger(buf, count);
+
+	if (ret)
+		return ret;
 	kmag_drain();
 	return count;
 }

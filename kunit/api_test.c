@@ -430,18 +430,6 @@ static void kmag_api_cache(struct kunit *test)
 	kmag_cache_destroy(c);
 }
 
-static bool kmag_test_cache_listed(struct kmag_cache *c)
-{
-	struct kmag_cache *x;
-	bool found = false;
-
-	mutex_lock(&kmag_caches_mutex);
-	list_for_each_entry(x, &kmag_caches, list)
-		found |= x == c;
-	mutex_unlock(&kmag_caches_mutex);
-	return found;
-}
-
 /*
  * Destroying a cache with live objects reports and keeps it usable for
  * frees; the free of its last object frees the cache.

@@ -69,6 +69,19 @@ static inline void kmag_test_suite_exit_lifo(struct kunit_suite *suite)
 	kmag_quarantine_pause(false);
 }
 
+/* Is @c on kmag_caches (not yet freed)? */
+static inline bool kmag_test_cache_listed(struct kmag_cache *c)
+{
+	struct kmag_cache *x;
+	bool found = false;
+
+	mutex_lock(&kmag_caches_mutex);
+	list_for_each_entry(x, &kmag_caches, list)
+		found |= x == c;
+	mutex_unlock(&kmag_caches_mutex);
+	return found;
+}
+
 /* Every suite ends each test with balanced statistics and nothing live. */
 static inline void kmag_test_exit(struct kunit *test)
 {

@@ -165,18 +165,6 @@ static void kmag_rcu_free_invalid(struct kunit *test)
 	kfree(km);
 }
 
-static bool kmag_test_listed(struct kmag_cache *c)
-{
-	struct kmag_cache *x;
-	bool found = false;
-
-	mutex_lock(&kmag_caches_mutex);
-	list_for_each_entry(x, &kmag_caches, list)
-		found |= x == c;
-	mutex_unlock(&kmag_caches_mutex);
-	return found;
-}
-
 /*
  * kmag_cache_destroy() right after kmag_free_rcu() of the last object:
  * the pending free is waited for, so the cache has nothing live and goes
@@ -199,7 +187,7 @@ static void kmag_rcu_destroy_waits(struct kunit *test)
 		kmag_free_rcu(p[i], rcu);
 	kmag_cache_destroy(c);
 	/* c is gone if destroy waited: only its absence may be looked at. */
-	KUNIT_EXPECT_FALSE(test, kmag_test_listed(c));
+	KUNIT_EXPECT_FALSE(test, kmag_test_cache_listed(c));
 	rcu_barrier();
 	flush_workqueue(kmag_wq);
 }
