@@ -42,6 +42,7 @@
 #include <kmag.h>
 
 #include "kselftest_module.h"
+#include "kmag_selftest.h"
 
 KSTM_MODULE_GLOBALS();
 
@@ -215,14 +216,7 @@ static int burst_fn(void *arg)
 	if (atomic_dec_and_test(&pending))
 		complete(&all_freed);
 
-	/* Stay until kthread_stop(): the module's text must outlive us. */
-	set_current_state(TASK_INTERRUPTIBLE);
-	while (!kthread_should_stop()) {
-		schedule();
-		set_current_state(TASK_INTERRUPTIBLE);
-	}
-	__set_current_state(TASK_RUNNING);
-	return 0;
+	return kmag_selftest_wait_stop();
 }
 
 static unsigned long __init free_pages_now(void)

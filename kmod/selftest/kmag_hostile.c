@@ -33,6 +33,7 @@
 #include <kmag.h>
 
 #include "kselftest_module.h"
+#include "kmag_selftest.h"
 
 KSTM_MODULE_GLOBALS();
 
@@ -125,14 +126,7 @@ static int job_thread(void *data)
 
 	j->ret = j->fn(j->arg);
 	complete(&j->done);
-	/* Wait for kthread_stop(), which then reaps the thread. */
-	set_current_state(TASK_INTERRUPTIBLE);
-	while (!kthread_should_stop()) {
-		schedule();
-		set_current_state(TASK_INTERRUPTIBLE);
-	}
-	__set_current_state(TASK_RUNNING);
-	return 0;
+	return kmag_selftest_wait_stop();
 }
 
 /* Start the @n (at most 2) jobs together and wait until all are done. */
