@@ -13,10 +13,12 @@
  * Large objects and bad frees go to kmag_free_other(). Zeroing (init_on_alloc,
  * __GFP_ZERO, init_on_free) is done with IRQs on.
  */
+#include <linux/cpu.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 
 #include "kmag_internal.h"
 #include "sizeclasses.h"
@@ -494,48 +496,305 @@ void kmag_free_sensitive(const void *p)
 }
 EXPORT_SYMBOL_GPL(kmag_free_sensitive);
 
-void *kmag_realloc(const void *p, size_t new_size, gfp_t gfp)
+static void *__kmag_realloc(const void *p, size_t new_size, gfp_t gfp,
+			    unsigned long ip)
 {
 	size_t old;
 	void *n;
 
 	if (ZERO_OR_NULL_PTR(p))
-		return __kmag_alloc(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
+		return __kmag_alloc(new_size, gfp, NUMA_NO_NODE, ip);
 	if (!new_size) {
-		__kmag_free(p, NULL, _RET_IP_);
+		__kmag_free(p, NULL, ip);
 		return ZERO_SIZE_PTR;
 	}
-	old = __kmag_size(p, true, _RET_IP_);
+	old = __kmag_size(p, true, ip);
 	if (!old)
 		return NULL;
 	if (new_size <= old)
 		return (void *)p;
-	n = __kmag_alloc(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
+	n = __kmag_alloc(new_size, gfp, NUMA_NO_NODE, ip);
 	if (!n)
 		return NULL;
 	memcpy(n, p, old);
-	__kmag_free(p, NULL, _RET_IP_);
+	__kmag_free(p, NULL, ip);
 	return n;
+}
+
+void *kmag_realloc(const void *p, size_t new_size, gfp_t gfp)
+{
+	return __kmag_realloc(p, new_size, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_realloc);
 
+void *kmag_krealloc_array(const void *p, size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return __kmag_realloc(p, bytes, gfp, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(kmag_krealloc_array);
+
+void *kmag_zalloc_node(size_t size, gfp_t gfp, int node)
+{
+	return __kmag_alloc(size, gfp | __GFP_ZERO, node, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(kmag_zalloc_node);
+
+void *kmag_alloc_array_node(size_t n, size_t size, gfp_t gfp, int node)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return __kmag_alloc(bytes, gfp, node, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(kmag_alloc_array_node);
+
+void *kmag_calloc_node(size_t n, size_t size, gfp_t gfp, int node)
+{
+	return kmag_alloc_array_node(n, size, gfp | __GFP_ZERO, node);
+}
+EXPORT_SYMBOL_GPL(kmag_calloc_node);
+
+void *__kmag_alloc_track_caller(size_t size, gfp_t gfp, int node,
+				unsigned long caller)
+{
+	return __kmag_alloc(size, gfp, node, caller);
+}
+EXPORT_SYMBOL_GPL(__kmag_alloc_track_caller);
+
+size_t kmag_size_roundup(size_t size)
+{
+	if (!size || size > KMAG_MAX_SIZE)
+		return size;
+	if (size > KMAG_MAX_SMALL)
+		return PAGE_ALIGN(size);
+	return kmag_classes[kmag_class_of(size)]->obj_size;
+}
+EXPORT_SYMBOL_GPL(kmag_size_roundup);
+
+void kmag_free_bulk(size_t n, void **p)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		__kmag_free(p[i], NULL, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(kmag_free_bulk);
+
+void *kmag_memdup(const void *src, size_t len, gfp_t gfp)
+{
+	void *p = __kmag_alloc(len, gfp, NUMA_NO_NODE, _RET_IP_);
+
+	if (p && len)
+		memcpy(p, src, len);
+	return p;
+}
+EXPORT_SYMBOL_GPL(kmag_memdup);
+
+char *kmag_strdup(const char *s, gfp_t gfp)
+{
+	size_t len;
+	char *p;
+
+	if (!s)
+		return NULL;
+	len = strlen(s) + 1;
+	p = __kmag_alloc(len, gfp, NUMA_NO_NODE, _RET_IP_);
+	if (p)
+		memcpy(p, s, len);
+	return p;
+}
+EXPORT_SYMBOL_GPL(kmag_strdup);
+
+char *kmag_strndup(const char *s, size_t max, gfp_t gfp)
+{
+	size_t len;
+	char *p;
+
+	if (!s)
+		return NULL;
+	len = strnlen(s, max);
+	p = __kmag_alloc(len + 1, gfp, NUMA_NO_NODE, _RET_IP_);
+	if (p) {
+		memcpy(p, s, len);
+		p[len] = '\0';
+	}
+	return p;
+}
+EXPORT_SYMBOL_GPL(kmag_strndup);
+
+/*
+ * kvmalloc: kmag first, vmalloc when that fails and @gfp allows blocking,
+ * with kvmalloc_node()'s rules (6.1): only GFP_KERNEL-compatible flags may
+ * fall back; above a page the kmag try neither retries hard nor warns.
+ * Requests kmag never serves (above KMAG_MAX_ALLOC) go to vmalloc at once.
+ */
+void *kmag_kvmalloc_node(size_t size, gfp_t gfp, int node)
+{
+	gfp_t kgfp = gfp;
+	void *p;
+
+	if ((gfp & GFP_KERNEL) != GFP_KERNEL)
+		return __kmag_alloc(size, gfp, node, _RET_IP_);
+	if (size > PAGE_SIZE) {
+		kgfp |= __GFP_NOWARN;
+		if (!(kgfp & __GFP_RETRY_MAYFAIL))
+			kgfp |= __GFP_NORETRY;
+		kgfp &= ~__GFP_NOFAIL;	/* vmalloc gives that */
+	}
+	if (size <= KMAG_MAX_SIZE) {
+		p = __kmag_alloc(size, kgfp, node, _RET_IP_);
+		if (p || size <= PAGE_SIZE)
+			return p;
+	}
+	if (size > INT_MAX) {
+		if (!(gfp & __GFP_NOWARN))
+			pr_warn_ratelimited("kmag: kvmalloc of %zu bytes refused: above INT_MAX\n",
+					    size);
+		return NULL;
+	}
+	/*
+	 * __vmalloc_node() is not exported: vmalloc_node() and vzalloc_node()
+	 * take GFP_KERNEL only, so other flags keep their meaning and lose
+	 * the node preference.
+	 */
+	if (node != NUMA_NO_NODE &&
+	    !(gfp & ~(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN)))
+		return gfp & __GFP_ZERO ? vzalloc_node(size, node) :
+					  vmalloc_node(size, node);
+	return __vmalloc(size, gfp);
+}
+EXPORT_SYMBOL_GPL(kmag_kvmalloc_node);
+
+void kmag_kvfree(const void *p)
+{
+	if (is_vmalloc_addr(p))
+		vfree(p);
+	else
+		__kmag_free(p, NULL, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(kmag_kvfree);
+
+void kmag_kvfree_sensitive(const void *p, size_t len)
+{
+	if (ZERO_OR_NULL_PTR(p))
+		return;
+	memzero_explicit((void *)p, len);
+	if (is_vmalloc_addr(p))
+		vfree(p);
+	else
+		__kmag_free(p, NULL, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(kmag_kvfree_sensitive);
+
+void *kmag_kvrealloc(const void *p, size_t oldsize, size_t newsize, gfp_t gfp)
+{
+	void *n;
+
+	if (oldsize >= newsize)
+		return (void *)p;
+	n = kmag_kvmalloc_node(newsize, gfp, NUMA_NO_NODE);
+	if (!n)
+		return NULL;
+	if (p)
+		memcpy(n, p, oldsize);
+	kmag_kvfree(p);
+	return n;
+}
+EXPORT_SYMBOL_GPL(kmag_kvrealloc);
+
+bool kmag_owns(const void *p)
+{
+	bool owned;
+
+	if (ZERO_OR_NULL_PTR(p) || !virt_addr_valid(p))
+		return false;
+	rcu_read_lock();
+	owned = kmag_map_entry(p);
+	rcu_read_unlock();
+	return owned;
+}
+EXPORT_SYMBOL_GPL(kmag_owns);
+
 /* Named caches. */
 
-#define KMAG_CACHE_FLAGS (SLAB_HWCACHE_ALIGN | SLAB_TYPESAFE_BY_RCU | KMAG_DEBUG_FLAGS)
+/*
+ * What kmem_cache_create() accepts in 6.1 (SLAB_FLAGS_PERMITTED), and what
+ * kmag does with it:
+ *   SLAB_HWCACHE_ALIGN       objects aligned to a cache line (or a fraction);
+ *   SLAB_TYPESAFE_BY_RCU     rcu.c: spans freed after a grace period;
+ *   SLAB_RED_ZONE, SLAB_POISON, SLAB_STORE_USER, SLAB_CONSISTENCY_CHECKS,
+ *   SLAB_TRACE               debug.c: a debug cache;
+ *   SLAB_PANIC               panic if the cache cannot be created;
+ *   SLAB_NOLEAKTRACE         objects not registered with kmemleak;
+ *   SLAB_RECLAIM_ACCOUNT (= SLAB_TEMPORARY)
+ *                            span pages counted in SReclaimable, not
+ *                            SUnreclaim (pageheap.c);
+ *   SLAB_NO_USER_FLAGS       debug= does not apply to the cache;
+ *   SLAB_ACCOUNT             accepted, nothing charged: kmag's pages hold
+ *                            objects of many cgroups, and per-object
+ *                            charging (obj_cgroup) is not exported;
+ *   SLAB_MEM_SPREAD          no-op, as in SLUB (cpuset page spreading);
+ *   SLAB_DEBUG_OBJECTS       no-op: kmag runs no debugobjects check on free,
+ *                            which is all the flag turns off.
+ * SLAB_CACHE_DMA and SLAB_CACHE_DMA32 are refused (kmag has no DMA zone
+ * memory); so is anything else, as kmem_cache_create() refuses it.
+ */
+#define KMAG_CACHE_FLAGS (SLAB_HWCACHE_ALIGN | SLAB_TYPESAFE_BY_RCU | \
+			  KMAG_DEBUG_FLAGS | SLAB_PANIC | SLAB_NOLEAKTRACE | \
+			  SLAB_RECLAIM_ACCOUNT | SLAB_NO_USER_FLAGS | \
+			  SLAB_ACCOUNT | SLAB_MEM_SPREAD | SLAB_DEBUG_OBJECTS)
 
-struct kmag_cache *kmag_cache_create(const char *name, unsigned int size,
-				     unsigned int align, unsigned long flags,
-				     void (*ctor)(void *))
+/* Why a cache cannot be made from these arguments, or NULL. */
+static const char *kmag_cache_args_bad(const char *name, unsigned int size,
+				       unsigned int align, unsigned long flags,
+				       unsigned int useroffset,
+				       unsigned int usersize)
 {
+	if (!name)
+		return "no name";
+	if (!*name || strnlen(name, KMAG_NAME_LEN) >= KMAG_NAME_LEN)
+		return "name empty or longer than 31 characters";
+	if (!size || size > KMAG_MAX_SMALL)
+		return "size not in 1..32768";
+	if (align && (!is_power_of_2(align) || align > PAGE_SIZE))
+		return "align not a power of two up to PAGE_SIZE";
+	if (flags & (SLAB_CACHE_DMA | SLAB_CACHE_DMA32))
+		return "SLAB_CACHE_DMA/SLAB_CACHE_DMA32: kmag has no DMA memory";
+	if (flags & ~KMAG_CACHE_FLAGS)
+		return "unknown flags";
+	if ((!usersize && useroffset) || usersize > size ||
+	    useroffset > size - usersize)
+		return "usercopy window outside the object";
+	return NULL;
+}
+
+struct kmag_cache *kmag_cache_create_usercopy(const char *name,
+					      unsigned int size,
+					      unsigned int align,
+					      unsigned long flags,
+					      unsigned int useroffset,
+					      unsigned int usersize,
+					      void (*ctor)(void *))
+{
+	struct kmag_cache *c = NULL;
 	unsigned int ralign;
+	const char *why;
 
 	might_sleep();
-	if (!name || !size || size > KMAG_MAX_SMALL ||
-	    (align && (!is_power_of_2(align) || align > PAGE_SIZE)) ||
-	    (flags & ~KMAG_CACHE_FLAGS)) {
-		pr_err("kmag: cache_create(%s, size %u, align %u, flags %#lx): invalid arguments\n",
-		       name ?: "(null)", size, align, flags);
-		return NULL;
+	why = kmag_cache_args_bad(name, size, align, flags, useroffset, usersize);
+	if (why) {
+		pr_err("kmag: cache_create(%s, size %u, align %u, flags %#lx): %s%s%#lx\n",
+		       name ? (strnlen(name, KMAG_NAME_LEN) < KMAG_NAME_LEN ?
+			       name : "(name too long)") : "(null)",
+		       size, align, flags, why,
+		       flags & ~KMAG_CACHE_FLAGS ? ": bits " : "",
+		       flags & ~KMAG_CACHE_FLAGS);
+		goto out;
 	}
 	align = max(align, 8U);
 	if (flags & SLAB_HWCACHE_ALIGN) {
@@ -547,11 +806,28 @@ struct kmag_cache *kmag_cache_create(const char *name, unsigned int size,
 	if (ALIGN(size, align) > KMAG_MAX_SMALL) {
 		pr_err("kmag: cache_create(%s): %u bytes aligned to %u is too large\n",
 		       name, size, align);
-		return NULL;
+		goto out;
 	}
-	/* debug= adds to the flags the client asked for. */
-	flags |= kmag_debug_flags_for(name);
-	return kmag_cache_new(name, size, align, 0, ctor, -1, flags);
+	/* debug= adds to the flags the client asked for, unless told not to. */
+	if (!(flags & SLAB_NO_USER_FLAGS))
+		flags |= kmag_debug_flags_for(name);
+	c = kmag_cache_new(name, size, align, 0, ctor, -1, flags);
+	if (c) {
+		c->useroffset = useroffset;
+		c->usersize = usersize;
+	}
+out:
+	if (!c && (flags & SLAB_PANIC))
+		panic("kmag: cannot create cache %s\n", name ?: "(null)");
+	return c;
+}
+EXPORT_SYMBOL_GPL(kmag_cache_create_usercopy);
+
+struct kmag_cache *kmag_cache_create(const char *name, unsigned int size,
+				     unsigned int align, unsigned long flags,
+				     void (*ctor)(void *))
+{
+	return kmag_cache_create_usercopy(name, size, align, flags, 0, 0, ctor);
 }
 EXPORT_SYMBOL_GPL(kmag_cache_create);
 
@@ -630,3 +906,101 @@ void kmag_cache_destroy(struct kmag_cache *c)
 	kmag_cache_release(c);
 }
 EXPORT_SYMBOL_GPL(kmag_cache_destroy);
+
+void *kmag_cache_zalloc(struct kmag_cache *c, gfp_t gfp)
+{
+	return __kmag_cache_alloc(c, gfp | __GFP_ZERO, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(kmag_cache_zalloc);
+
+void *kmag_cache_alloc_node(struct kmag_cache *c, gfp_t gfp, int node)
+{
+	if (node == NUMA_NO_NODE)
+		return __kmag_cache_alloc(c, gfp, _RET_IP_);
+	might_sleep_if(gfpflags_allow_blocking(gfp));
+	if (unlikely(!c || c->dead)) {
+		pr_err_ratelimited("kmag: cache_alloc_node from %s cache\n",
+				   !c ? "a NULL" : "a destroyed");
+		return NULL;
+	}
+	if (kmag_bad_request(c->obj_size, gfp, node) ||
+	    kmag_fail_should(c, c->obj_size, gfp))
+		return NULL;
+	/* An offline or memoryless node: fall back as kmem_cache_alloc_node(). */
+	if (!(gfp & __GFP_THISNODE) && !node_state(node, N_MEMORY))
+		return kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, c->obj_size, _RET_IP_);
+	return kmag_cache_alloc_fast(c, gfp, node, c->obj_size, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(kmag_cache_alloc_node);
+
+int kmag_cache_shrink(struct kmag_cache *c)
+{
+	might_sleep();
+	if (!c || c->dead)
+		return 0;
+	cpus_read_lock();
+	kmag_magazines_drain(c);
+	cpus_read_unlock();
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kmag_cache_shrink);
+
+unsigned int kmag_cache_size(struct kmag_cache *c)
+{
+	return c ? c->obj_size : 0;
+}
+EXPORT_SYMBOL_GPL(kmag_cache_size);
+
+bool kmag_dump_obj(const void *p)
+{
+	unsigned long owner, base, track, obj;
+	struct kmag_cache *c;
+	struct kmag_span *s;
+	bool live;
+	long idx;
+
+	if (ZERO_OR_NULL_PTR(p) || !virt_addr_valid(p))
+		return false;
+	rcu_read_lock();
+	s = kmag_map_entry(p);
+	if (!s) {
+		rcu_read_unlock();
+		return false;
+	}
+	if (s == KMAG_MAP_GONE) {
+		rcu_read_unlock();
+		pr_info("kmag: %p: in a page kmag holds, in no object (freed)\n", p);
+		return true;
+	}
+	owner = READ_ONCE(s->owner);
+	base = READ_ONCE(s->base);
+	switch (kmag_owner_state(owner)) {
+	case KMAG_SPAN_SMALL:
+		c = kmag_owner_cache(owner);
+		/* The slot holding @p, wherever in it @p points. */
+		idx = ((unsigned long)p - base) / c->size;
+		obj = base + idx * c->size + c->red_left;
+		live = idx < c->objs_per_span && kmag_inuse_test(c, s, idx);
+		pr_info("kmag: %p: cache %s (object size %u, slot %u) object %p offset %ld, %s, span %p node %d\n",
+			p, c->name, c->obj_size, c->size, (void *)obj,
+			(long)((unsigned long)p - obj), live ? "allocated" : "free",
+			(void *)base, s->nid);
+		track = kmag_debug_track_addr(c, (void *)obj, false);
+		if (track)
+			pr_info("kmag:   last allocated by %pS\n", (void *)track);
+		track = kmag_debug_track_addr(c, (void *)obj, true);
+		if (track)
+			pr_info("kmag:   last freed by %pS\n", (void *)track);
+		break;
+	case KMAG_SPAN_LARGE:
+		pr_info("kmag: %p: large object %p of %u pages, offset %lu, node %d\n",
+			p, (void *)base, READ_ONCE(s->npages),
+			(unsigned long)p - base, s->nid);
+		break;
+	default:
+		pr_info("kmag: %p: in a free span of kmag's page heap\n", p);
+	}
+	rcu_read_unlock();
+	return true;
+}
+EXPORT_SYMBOL_GPL(kmag_dump_obj);

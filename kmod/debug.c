@@ -95,7 +95,7 @@ static DEFINE_RATELIMIT_STATE(kmag_report_rs, 5 * HZ, 10);
 static char *debug;
 module_param(debug, charp, 0444);
 MODULE_PARM_DESC(debug,
-		 "slub_debug syntax: FLAGS[,CACHE...][;FLAGS,CACHE...]; FLAGS from F Z P U (none: all, '-': off); CACHE a size class cache (kmag-64) or a NAME* prefix");
+		 "slub_debug syntax: FLAGS[,CACHE...][;FLAGS,CACHE...]; FLAGS from F Z P U T (none: F Z P U, '-': off); CACHE a size class cache (kmag-64) or a NAME* prefix");
 
 #define KMAG_MAX_RULES 16
 
@@ -169,11 +169,14 @@ static int kmag_parse_block(const char *b, size_t len)
 		case 'u': case 'U':
 			flags |= SLAB_STORE_USER;
 			break;
+		case 't': case 'T':
+			flags |= SLAB_TRACE;
+			break;
 		case '-':
 			none = true;
 			break;
 		default:
-			pr_err("kmag: debug=: unknown flag '%c' (known: F Z P U -)\n", *b);
+			pr_err("kmag: debug=: unknown flag '%c' (known: F Z P U T -)\n", *b);
 			return -EINVAL;
 		}
 		any = true;
@@ -183,7 +186,7 @@ static int kmag_parse_block(const char *b, size_t len)
 		return -EINVAL;
 	}
 	if (!any)
-		flags = KMAG_DEBUG_FLAGS;
+		flags = KMAG_DEBUG_DEFAULT;
 	if (b == end)
 		return kmag_add_rule(flags, "", 0);
 	while (b < end) {
@@ -691,6 +694,17 @@ static void *kmag_debug_take(struct kmag_cache *c, int nid, unsigned long ip)
 	return slot;
 }
 
+/*
+ * SLAB_TRACE (debug= letter T): one line per alloc and free, as SLUB's
+ * trace() prints, with the caller in place of a stack dump.
+ */
+static void kmag_trace(struct kmag_cache *c, const char *what, const void *p,
+		       unsigned long ip)
+{
+	if (c->flags & SLAB_TRACE)
+		pr_info("TRACE %s %s 0x%p caller %pS\n", c->name, what, p, (void *)ip);
+}
+
 /**
  * kmag_debug_alloc() - hand out an object of a debug cache
  * @c: the cache (c->flags has a debug flag)
@@ -722,6 +736,7 @@ void *kmag_debug_alloc(struct kmag_cache *c, gfp_t gfp, int nid, size_t req,
 	this_cpu_inc(c->cpu->stat[KMAG_ALLOC]);
 	this_cpu_add(c->cpu->stat[KMAG_REQ_BYTES], req);
 	this_cpu_inc(c->cpu->stat[KMAG_MAG_MISS]);
+	kmag_trace(c, "alloc", slot + c->red_left, ip);
 	if (kmag_want_zero(c, gfp))
 		memset(slot + c->red_left, 0, c->obj_size);
 	/* KASAN: the @req bytes accessible, red zones and tail not. */
@@ -768,6 +783,7 @@ void kmag_debug_free(struct kmag_cache *c, struct kmag_span *s,
 	case KMAG_TAKEN:
 		break;
 	}
+	kmag_trace(c, "free", p, ip);
 	kmag_check_redzones(c, slot, KMAG_RED_ACTIVE);
 	kmag_set_track(c, slot, KMAG_TRACK_FREE, ip);
 	/* kmemleak forgets it, KASAN poisons it (never quarantined here). */

@@ -328,6 +328,7 @@ struct kmag_span {
 	unsigned long base;
 	unsigned int npages;
 	u8 list_id;			/* enum kmag_span_list */
+	bool reclaimable;		/* counted in SReclaimable (in use) */
 	int nid;
 	struct kmag_chunk *chunk;
 	struct list_head list;		/* heap free list or central list */
@@ -456,6 +457,8 @@ struct kmag_cache {
 	unsigned int red_left;		/* object offset in its slot */
 	unsigned int track_off;		/* offset of the owner tracks in a slot */
 	bool fail_filter;		/* fail/: this cache may be failed */
+	unsigned int useroffset;	/* usercopy window (recorded only) */
+	unsigned int usersize;
 	struct dentry *dir;		/* debugfs caches/<name>/ */
 	struct kmag_central central ____cacheline_aligned_in_smp;
 	struct list_head list;		/* kmag_caches */
@@ -503,6 +506,7 @@ unsigned long kmag_heap_inuse_pages(int nid);
 void kmag_heap_sizes(unsigned long *sys, unsigned long *inuse,
 		     unsigned long *released);
 void kmag_heap_stats(struct kmag_heap_stats *hs);
+void kmag_heap_acct(long *unreclaimable, long *reclaimable);
 gfp_t kmag_chunk_try_gfp(gfp_t gfp);
 
 /**
@@ -704,6 +708,8 @@ struct kmag_stats {
 	long poison_errors;	/* free objects found written to */
 	long injected_failures;	/* allocations failed on purpose (fail/) */
 	long validate_errors;	/* inconsistencies found by validate */
+	long slab_unreclaimable_bytes;	/* counted in /proc/meminfo SUnreclaim */
+	long slab_reclaimable_bytes;	/* counted in /proc/meminfo SReclaimable */
 };
 
 struct kmag_class_stats {
@@ -768,8 +774,11 @@ static __always_inline bool kmag_fail_should(struct kmag_cache *c, size_t size,
 
 /* debug.c */
 /* The flags that send a cache down the debug paths. */
-#define KMAG_DEBUG_FLAGS (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | \
-			  SLAB_POISON | SLAB_STORE_USER)
+/* slub_debug's default letters (F Z P U): what debug= with no letter means. */
+#define KMAG_DEBUG_DEFAULT (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | \
+			    SLAB_POISON | SLAB_STORE_USER)
+/* Flags that make a debug cache: no magazines, every object checked. */
+#define KMAG_DEBUG_FLAGS (KMAG_DEBUG_DEFAULT | SLAB_TRACE)
 
 enum kmag_report_kind {
 	KMAG_REPORT_INVALID,	/* free of a pointer kmag did not hand out */

@@ -26,10 +26,20 @@
  * owning heap's lock and are read locklessly. Pages of small-object spans
  * also point to their span through page->private (cleared before the pages
  * go back). Leaves are allocated on demand and freed at module exit.
+ *
+ * Every page kmag holds is counted where the kernel's tools look, as
+ * kmalloc's large pages are: /proc/meminfo's Slab, as SUnreclaim
+ * (NR_SLAB_UNRECLAIMABLE_B of its node) from the moment the buddy allocator
+ * hands it over until it goes back; pages in use by spans of a
+ * SLAB_RECLAIM_ACCOUNT cache move to SReclaimable (NR_SLAB_RECLAIMABLE_B)
+ * while the span is in use. Free spans stay SUnreclaim: kmag gives them back
+ * on its own (scavenger, shrinker), nobody else can reclaim them.
  */
+#include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/nodemask.h>
 #include <linux/slab.h>
+#include <linux/vmstat.h>
 
 #include "kmag_internal.h"
 
@@ -77,6 +87,35 @@ static struct kmem_cache *kmag_span_slab;
 /* Metadata counts, for the statistics (slow paths only). */
 static atomic_long_t kmag_nr_spans, kmag_nr_chunks, kmag_nr_leaves;
 static unsigned int kmag_heap_keep = 1;
+/* Bytes counted in NR_SLAB_UNRECLAIMABLE_B / NR_SLAB_RECLAIMABLE_B. */
+static atomic_long_t kmag_acct_bytes[2];
+
+/*
+ * Count @npages pages from @addr (one node: a chunk's) as slab memory,
+ * reclaimable or not; negative @npages to uncount them.
+ */
+static void kmag_pages_acct(unsigned long addr, long npages, bool reclaimable)
+{
+	long bytes = npages << PAGE_SHIFT;
+
+	mod_lruvec_page_state(virt_to_page(addr), reclaimable ?
+			      NR_SLAB_RECLAIMABLE_B : NR_SLAB_UNRECLAIMABLE_B,
+			      bytes);
+	atomic_long_add(bytes, &kmag_acct_bytes[reclaimable]);
+}
+
+/**
+ * kmag_heap_acct() - what kmag counts in /proc/meminfo
+ * @unreclaimable: set to the bytes in SUnreclaim
+ * @reclaimable: set to the bytes in SReclaimable
+ *
+ * Context: any context.
+ */
+void kmag_heap_acct(long *unreclaimable, long *reclaimable)
+{
+	*unreclaimable = atomic_long_read(&kmag_acct_bytes[0]);
+	*reclaimable = atomic_long_read(&kmag_acct_bytes[1]);
+}
 
 static struct kmag_heap *kmag_heap_of(int nid)
 {
@@ -131,6 +170,7 @@ static struct kmag_span *kmag_span_new(gfp_t gfp)
 	struct kmag_span *s = kmem_cache_alloc(kmag_span_slab, kmag_meta_gfp(gfp));
 
 	if (s) {
+		s->reclaimable = false;
 		kmag_san_meta(s);	/* its base is no reference to an object */
 		atomic_long_inc(&kmag_nr_spans);
 	}
@@ -270,6 +310,7 @@ static void kmag_pages_free(unsigned long addr, unsigned int npages)
 	unsigned long p;
 	unsigned int i;
 
+	kmag_pages_acct(addr, -(long)npages, false);
 	for (i = 0; i < npages; i++) {
 		p = addr + ((unsigned long)i << PAGE_SHIFT);
 		__free_page(virt_to_page(p));
@@ -283,6 +324,7 @@ static void kmag_chunk_free_pages(struct kmag_chunk *ch)
 		kmag_pages_free(ch->base, ch->npages);
 		return;
 	}
+	kmag_pages_acct(ch->base, -(long)ch->npages, false);
 	free_pages(ch->base, ch->order);
 }
 
@@ -415,6 +457,11 @@ static void kmag_span_use(struct kmag_heap *h, struct kmag_span *s,
 			set_page_private(virt_to_page(s->base + ((unsigned long)i << PAGE_SHIFT)),
 					 (unsigned long)s);
 		WRITE_ONCE(s->owner, (unsigned long)c | KMAG_OWNER_SMALL);
+		if (c->flags & SLAB_RECLAIM_ACCOUNT) {
+			s->reclaimable = true;
+			kmag_pages_acct(s->base, -(long)s->npages, false);
+			kmag_pages_acct(s->base, s->npages, true);
+		}
 	} else {
 		WRITE_ONCE(s->owner, s->base | KMAG_OWNER_LARGE);
 	}
@@ -437,6 +484,11 @@ static void kmag_span_unuse(struct kmag_span *s)
 					 0);
 	kmag_map_range(s->base, small ? s->npages : 1, KMAG_MAP_GONE);
 	WRITE_ONCE(s->owner, KMAG_OWNER_FREEING);
+	if (s->reclaimable) {
+		s->reclaimable = false;
+		kmag_pages_acct(s->base, -(long)s->npages, true);
+		kmag_pages_acct(s->base, s->npages, false);
+	}
 	s->chunk->used -= s->npages;
 }
 
@@ -502,6 +554,7 @@ static struct kmag_chunk *kmag_chunk_alloc(int nid, unsigned int npages, gfp_t g
 		ch->npages = npages;
 	}
 	ch->held = ch->npages;
+	kmag_pages_acct(ch->base, ch->npages, false);
 	if (kmag_map_prepare(ch->base, ch->npages, gfp)) {
 		kmag_chunk_free_pages(ch);
 		kfree(ch);

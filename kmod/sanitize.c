@@ -303,7 +303,9 @@ void kmag_san_alloc(struct kmag_cache *c, void *p, size_t req, size_t usable,
 		kasan_poison(p + end, zone - end,
 			     c ? KMAG_KASAN_SLAB_REDZONE : KMAG_KASAN_PAGE_REDZONE, false);
 #endif
-	kmemleak_alloc(p, usable, 1, gfp);
+	/* SLAB_NOLEAKTRACE: kmemleak never hears of the cache's objects. */
+	if (!c || !(c->flags & SLAB_NOLEAKTRACE))
+		kmemleak_alloc(p, usable, 1, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(kmag_san_alloc, KMAG_INTERNAL);
 
@@ -326,7 +328,8 @@ EXPORT_SYMBOL_NS_GPL(kmag_san_alloc, KMAG_INTERNAL);
  */
 bool kmag_san_free(struct kmag_cache *c, void *p, size_t usable)
 {
-	kmemleak_free(p);
+	if (!c || !(c->flags & SLAB_NOLEAKTRACE))
+		kmemleak_free(p);
 #ifdef CONFIG_KASAN_GENERIC
 	if (c && (c->flags & SLAB_TYPESAFE_BY_RCU))
 		return false;

@@ -130,6 +130,7 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 	st->released_bytes = hs.released << PAGE_SHIFT;
 	st->heap_released_bytes = hs.holes << PAGE_SHIFT;
 	st->reacquired_bytes = hs.reacquired << PAGE_SHIFT;
+	kmag_heap_acct(&st->slab_unreclaimable_bytes, &st->slab_reclaimable_bytes);
 	/* Gauges read without the heap locks: never below zero. */
 	st->free_span_bytes = hs.sys > hs.inuse ? (hs.sys - hs.inuse) << PAGE_SHIFT : 0;
 	st->idle_bytes = st->magazine_bytes + st->depot_bytes + st->free_span_bytes;
@@ -227,6 +228,8 @@ static const struct {
 	KMAG_STAT(poison_errors),
 	KMAG_STAT(injected_failures),
 	KMAG_STAT(validate_errors),
+	KMAG_STAT(slab_unreclaimable_bytes),
+	KMAG_STAT(slab_reclaimable_bytes),
 };
 static_assert(ARRAY_SIZE(kmag_stat_names) * sizeof(long) == sizeof(struct kmag_stats));
 

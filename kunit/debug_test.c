@@ -208,7 +208,7 @@ static void kmag_debug_poison_pattern(struct kunit *test)
 
 static void kmag_debug_double_free(struct kunit *test)
 {
-	struct kmag_cache *c = kmag_test_cache(test, 64, KMAG_DEBUG_FLAGS);
+	struct kmag_cache *c = kmag_test_cache(test, 64, KMAG_DEBUG_DEFAULT);
 	struct kmag_stats before, after;
 	unsigned long seq;
 	void *p;
@@ -260,7 +260,7 @@ static void kmag_debug_invalid_free(struct kunit *test)
 static void kmag_debug_alignment(struct kunit *test)
 {
 	struct kmag_cache *c = kmag_cache_create("kmag_debug_test", 100, 256,
-						 KMAG_DEBUG_FLAGS, NULL);
+						 KMAG_DEBUG_DEFAULT, NULL);
 	void *p[4];
 	int i;
 
@@ -286,7 +286,7 @@ static void kmag_debug_class_alignment(struct kunit *test)
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		c = kmag_cache_new("kmag_debug_class", sizes[i], 8, 0, NULL,
-				   kmag_size_class(sizes[i]), KMAG_DEBUG_FLAGS);
+				   kmag_size_class(sizes[i]), KMAG_DEBUG_DEFAULT);
 		KUNIT_ASSERT_NOT_NULL(test, c);
 		for (j = 0; j < ARRAY_SIZE(p); j++) {
 			p[j] = kmag_cache_alloc(c, GFP_KERNEL);
@@ -313,7 +313,7 @@ static void kmag_debug_ctor(void *p)
 static void kmag_debug_ctor_kept(struct kunit *test)
 {
 	struct kmag_cache *c = kmag_cache_create("kmag_debug_test", 32, 0,
-						 KMAG_DEBUG_FLAGS, kmag_debug_ctor);
+						 KMAG_DEBUG_DEFAULT, kmag_debug_ctor);
 	u8 *p;
 	int i;
 
@@ -428,7 +428,7 @@ static void kmag_debug_orphan(struct kunit *test)
 	struct kmag_cache *c;
 	void *p;
 
-	c = kmag_test_cache(test, 96, KMAG_DEBUG_FLAGS);
+	c = kmag_test_cache(test, 96, KMAG_DEBUG_DEFAULT);
 	KUNIT_EXPECT_EQ(test, static_key_count(&kmag_debug_key.key), keys + 1);
 	p = kmag_cache_alloc(c, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
