@@ -876,6 +876,32 @@ static __always_inline void kmag_obj_zero(void *p, size_t n)
 }
 
 /* init_on_alloc / __GFP_ZERO, init_on_free: what to zero, as SLUB. */
+/*
+ * Zero whole pages the way the page allocator does: clear_page(), which
+ * KASAN does not check (the pages may hold poisoned free objects).
+ */
+static inline void kmag_pages_clear(void *p, unsigned int npages)
+{
+	unsigned int i;
+
+	for (i = 0; i < npages; i++)
+		clear_page(p + ((unsigned long)i << PAGE_SHIFT));
+}
+
+/*
+ * Spans move between caches inside kmag without going through the page
+ * allocator, which would zero them under init_on_alloc or init_on_free.
+ * Objects of a cache like that are zeroed on alloc and free, so its free
+ * slots are zero (init_on_free) or will be (init_on_alloc) anyway; these
+ * say where a span must be cleared as a whole instead: a cache whose
+ * objects keep their contents (constructor, SLAB_TYPESAFE_BY_RCU) or whose
+ * free slots hold debug patterns leaves data in its free spans.
+ */
+static inline bool kmag_span_dirty(const struct kmag_cache *c)
+{
+	return c->no_init || (c->flags & KMAG_DEBUG_FLAGS);
+}
+
 static __always_inline bool kmag_want_zero(struct kmag_cache *c, gfp_t gfp)
 {
 	/* Constructed and RCU-typesafe objects only on request. */

@@ -11,15 +11,6 @@
 
 #include "kmag_internal.h"
 
-/* Zero whole pages the way the page allocator does (clear_page). */
-static void kmag_clear_pages(void *p, unsigned int npages)
-{
-	unsigned int i;
-
-	for (i = 0; i < npages; i++)
-		clear_page(p + ((unsigned long)i << PAGE_SHIFT));
-}
-
 /**
  * kmag_large_alloc() - allocate a large object
  * @size: KMAG_MAX_SMALL < size <= KMAG_MAX_SIZE
@@ -45,7 +36,7 @@ void *kmag_large_alloc(size_t size, gfp_t gfp, int nid)
 		return NULL;
 	p = (void *)s->base;
 	if (want_init_on_alloc(gfp))
-		kmag_clear_pages(p, npages);
+		kmag_pages_clear(p, npages);
 	kmag_san_alloc(NULL, p, size, (size_t)npages << PAGE_SHIFT, gfp);
 	this_cpu_inc(kmag_pcpu_stat[KMAG_LARGE_ALLOC]);
 	this_cpu_add(kmag_pcpu_stat[KMAG_LARGE_BYTES], (size_t)npages << PAGE_SHIFT);
@@ -64,7 +55,7 @@ void kmag_large_free(struct kmag_span *span)
 {
 	kmag_san_free(NULL, (void *)span->base, (size_t)span->npages << PAGE_SHIFT);
 	if (want_init_on_free())
-		kmag_clear_pages((void *)span->base, span->npages);
+		kmag_pages_clear((void *)span->base, span->npages);
 	this_cpu_inc(kmag_pcpu_stat[KMAG_LARGE_FREE]);
 	this_cpu_sub(kmag_pcpu_stat[KMAG_LARGE_BYTES],
 		     (size_t)span->npages << PAGE_SHIFT);
