@@ -15,11 +15,28 @@ top=$(dirname "$here")
 ksrc=$("$here/kernel-source.sh")
 
 mkdir -p "$out"
-(cd "$top" && find Kbuild include kmod kunit -type f \( -name '*.c' -o -name '*.h' -o -name Kbuild \)) |
+(cd "$top" && find Kbuild include kmod kunit -type f \( -name '*.c' -o -name '*.h' -o -name Kbuild -o -name sources \)) |
 	while read -r f; do
 		mkdir -p "$out/$(dirname "$f")"
 		cmp -s "$top/$f" "$out/$f" || cp "$top/$f" "$out/$f"
 	done
+# The kernel's own test modules (kmod/upstream/sources): as they are, and
+# with include/kmag_slab.h added after their last #include line.
+while read -r f; do
+	case $f in '#'* | '') continue ;; esac
+	[ -f "$ksrc/$f" ] || { echo "build-modules: $ksrc/$f missing" >&2; exit 1; }
+	name=$(basename "$f")
+	cmp -s "$ksrc/$f" "$out/kmod/upstream/slub_$name" ||
+		cp "$ksrc/$f" "$out/kmod/upstream/slub_$name"
+	last=$(grep -n '^#include' "$ksrc/$f" | tail -n 1 | cut -d: -f1)
+	[ -n "$last" ] || { echo "build-modules: no #include in $f" >&2; exit 1; }
+	sed "${last}a #include <kmag_slab.h>" "$ksrc/$f" >"$out/kmod/upstream/kmag_$name.new"
+	if cmp -s "$out/kmod/upstream/kmag_$name.new" "$out/kmod/upstream/kmag_$name"; then
+		rm "$out/kmod/upstream/kmag_$name.new"
+	else
+		mv "$out/kmod/upstream/kmag_$name.new" "$out/kmod/upstream/kmag_$name"
+	fi
+done <"$top/kmod/upstream/sources"
 log=$out/build.log
 # Relinking is cheap; a stale .ko (a module no longer built) must not linger.
 find "$out" -name '*.ko' -delete

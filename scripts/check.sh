@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# usage: scripts/check.sh [build] [kunit] [selftest-distro] [selftest-debug]
+# usage: scripts/check.sh [build] [kunit] [selftest-distro] [selftest-debug] [upstream]
 #
 # kmag's test suite (make check); with no arguments, all of it:
 #   build            kmag and its modules built against the Debian headers,
@@ -7,7 +7,11 @@
 #   kunit            the KUnit suites in the debug kernel (KASAN, lockdep,
 #                    kmemleak...), results parsed with the kernel's kunit.py;
 #   selftest-distro  the kselftests in the Debian kernel;
-#   selftest-debug   the kselftests in the debug kernel.
+#   selftest-debug   the kselftests in the debug kernel;
+#   upstream         the kernel's own lib/test_meminit.c and lib/test_memcat_p.c
+#                    built as they are and through include/kmag_slab.h, in
+#                    Debian's kernel (default boot, and init_on_alloc=0
+#                    init_on_free=1) and in the debug kernel.
 # Any kernel splat in a VM fails the step that booted it. Logs and raw
 # results go to build/check/. Ends with "N passed, M failed, K skipped".
 set -euo pipefail
@@ -17,7 +21,7 @@ top=$(dirname "$here")
 out=$top/build/check
 mkdir -p "$out"
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(build kunit selftest-distro selftest-debug)
+[ ${#steps[@]} -gt 0 ] || steps=(build kunit selftest-distro selftest-debug upstream)
 
 passed=0 failed=0 skipped=0
 result() {	# result PASS|FAIL|SKIP "what"
@@ -97,14 +101,21 @@ step_kunit() {
 	fi
 }
 
-step_selftest() {	# step_selftest NAME BZIMAGE MODDIR [KERNEL ARGS]
-	local vmrc=0 ok nok sk m mods=()
-	echo "selftest: booting the $1 kernel, 2 CPUs"
-	# kmag_faults.ko exists only where the kernel has fault injection.
-	for m in "$3"/kmod/kmag.ko "$3"/kmod/selftest/*.ko "$3"/kmod/example/kmag_example.ko; do
-		mods+=(-m "$m")
-	done
-	"$here/vm-run.sh" -k "$2" -s "$here/guest/selftests.sh" "${mods[@]}" -a "${4:-}" \
+# step_selftest NAME BZIMAGE MODDIR [KERNEL ARGS] [GUEST SCRIPT]
+step_selftest() {
+	local vmrc=0 ok nok sk m guest=${5:-selftests} mods=()
+	echo "selftest: booting the ${1%%-*} kernel, 2 CPUs${4:+, $4}"
+	if [ "$guest" = upstream ]; then
+		for m in "$3"/kmod/kmag.ko "$3"/kmod/upstream/*.ko; do
+			mods+=(-m "$m")
+		done
+	else
+		# kmag_faults.ko exists only where the kernel has fault injection.
+		for m in "$3"/kmod/kmag.ko "$3"/kmod/selftest/*.ko "$3"/kmod/example/kmag_example.ko; do
+			mods+=(-m "$m")
+		done
+	fi
+	"$here/vm-run.sh" -k "$2" -s "$here/guest/$guest.sh" "${mods[@]}" -a "${4:-}" \
 		-f "$ksrc/tools/testing/selftests/kselftest:/selftests/kselftest" \
 		-f "$here/selftests/kmag:/selftests/kmag" -t 900 \
 		-l "$out/selftest-$1-console.log" -o "$out/selftest-$1.tap" >/dev/null || vmrc=$?
@@ -141,6 +152,26 @@ for step in "${steps[@]}"; do
 				"$debug_args"
 		else
 			result FAIL "selftest (debug): debug kernel or module build"
+		fi
+		;;
+	upstream)
+		# The kernel's test modules through include/kmag_slab.h: Debian's
+		# kernel as it boots (init_on_alloc), with init_on_free only,
+		# and the debug kernel. One boot each: they leave kmag pinned.
+		if [ -z "$distro_kernel" ]; then
+			result FAIL "upstream (distro): no /boot/vmlinuz-*-amd64 (run 'make deps')"
+		elif build_for distro "$distro_kdir"; then
+			step_selftest distro-upstream "$distro_kernel" "$top/build/distro" "" upstream
+			step_selftest distro-upstream-init_on_free "$distro_kernel" "$top/build/distro" \
+				"init_on_alloc=0 init_on_free=1" upstream
+		else
+			result FAIL "upstream (distro): module build"
+		fi
+		if debug_kernel && build_for debug "$debug_kdir"; then
+			step_selftest debug-upstream "$debug_kdir/arch/x86/boot/bzImage" "$top/build/debug" \
+				"$debug_args" upstream
+		else
+			result FAIL "upstream (debug): debug kernel or module build"
 		fi
 		;;
 	*) echo "check: unknown step $step" >&2; exit 2 ;;

@@ -6,5 +6,6 @@ BASE_DIR=/selftests
 export BASE_DIR
 cd /selftests/kmag || exit 1
 . /selftests/kselftest/runner.sh
-run_many ./*.sh
+# kmag_upstream.sh leaves kmag pinned: it has boots of its own (upstream.sh).
+run_many $(ls ./*.sh | grep -v '/kmag_upstream\.sh$')
 rmmod kmag || { echo "rmmod kmag failed"; exit 1; }
