@@ -23,6 +23,13 @@
 #include "kmag_internal.h"
 #include "sizeclasses.h"
 
+/* A node id that is neither NUMA_NO_NODE nor one this machine can have. */
+static inline bool kmag_node_impossible(int node)
+{
+	return node != NUMA_NO_NODE &&
+	       (node < 0 || node >= nr_node_ids || !node_possible(node));
+}
+
 /*
  * Requests kmag refuses: too large, DMA zones, a node that cannot exist.
  * Reported (unless __GFP_NOWARN), counted, NULL returned.
@@ -31,13 +38,12 @@ static noinline bool kmag_bad_request(size_t size, gfp_t gfp, int node)
 {
 	const char *why;
 
-	if (size > KMAG_MAX_SIZE)
+	if (kmag_node_impossible(node))
+		why = "no such node";
+	else if (size > KMAG_MAX_SIZE)
 		why = "above the size limit";
 	else if (gfp & (__GFP_DMA | __GFP_DMA32))
 		why = "GFP_DMA/GFP_DMA32 are not supported";
-	else if (node != NUMA_NO_NODE &&
-		 (node < 0 || node >= nr_node_ids || !node_possible(node)))
-		why = "no such node";
 	else
 		return false;
 	if (!(gfp & __GFP_NOWARN))
@@ -638,7 +644,11 @@ void *kmag_kvmalloc_node(size_t size, gfp_t gfp, int node)
 	gfp_t kgfp = gfp;
 	void *p;
 
-	if ((gfp & GFP_KERNEL) != GFP_KERNEL)
+	/*
+	 * A node that cannot exist gets what kmag_alloc_node() gives (NULL,
+	 * reported and counted): vmalloc_node() would use it as an index.
+	 */
+	if ((gfp & GFP_KERNEL) != GFP_KERNEL || kmag_node_impossible(node))
 		return __kmag_alloc(size, gfp, node, _RET_IP_);
 	if (size > PAGE_SIZE) {
 		kgfp |= __GFP_NOWARN;
@@ -660,8 +670,11 @@ void *kmag_kvmalloc_node(size_t size, gfp_t gfp, int node)
 	/*
 	 * __vmalloc_node() is not exported: vmalloc_node() and vzalloc_node()
 	 * take GFP_KERNEL only, so other flags keep their meaning and lose
-	 * the node preference.
+	 * the node preference. A node without memory (possibly without a
+	 * pgdat) is no preference, as for kmag_alloc_node().
 	 */
+	if (node != NUMA_NO_NODE && !node_state(node, N_MEMORY))
+		node = NUMA_NO_NODE;
 	if (node != NUMA_NO_NODE &&
 	    !(gfp & ~(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN)))
 		return gfp & __GFP_ZERO ? vzalloc_node(size, node) :
