@@ -757,10 +757,15 @@ EXPORT_SYMBOL_GPL(kmag_owns);
  * SLAB_CACHE_DMA and SLAB_CACHE_DMA32 are refused (kmag has no DMA zone
  * memory); so is anything else, as kmem_cache_create() refuses it.
  */
-#define KMAG_CACHE_FLAGS (SLAB_HWCACHE_ALIGN | SLAB_TYPESAFE_BY_RCU | \
-			  KMAG_DEBUG_FLAGS | SLAB_PANIC | SLAB_NOLEAKTRACE | \
-			  SLAB_RECLAIM_ACCOUNT | SLAB_NO_USER_FLAGS | \
-			  SLAB_ACCOUNT | SLAB_MEM_SPREAD | SLAB_DEBUG_OBJECTS)
+/*
+ * An unsigned long, as the flags argument: the SLAB_ flags are 32-bit, and
+ * ~ of a 32-bit mask would let every bit above 31 through.
+ */
+#define KMAG_CACHE_FLAGS ((__force unsigned long)(SLAB_HWCACHE_ALIGN | \
+			  SLAB_TYPESAFE_BY_RCU | KMAG_DEBUG_FLAGS | SLAB_PANIC | \
+			  SLAB_NOLEAKTRACE | SLAB_RECLAIM_ACCOUNT | \
+			  SLAB_NO_USER_FLAGS | SLAB_ACCOUNT | SLAB_MEM_SPREAD | \
+			  SLAB_DEBUG_OBJECTS))
 
 /* Why a cache cannot be made from these arguments, or NULL. */
 static const char *kmag_cache_args_bad(const char *name, unsigned int size,
@@ -794,19 +799,22 @@ struct kmag_cache *kmag_cache_create_usercopy(const char *name,
 					      unsigned int usersize,
 					      void (*ctor)(void *))
 {
+	unsigned long unknown = flags & ~KMAG_CACHE_FLAGS;
 	struct kmag_cache *c = NULL;
+	const char *why, *shown;
 	unsigned int ralign;
-	const char *why;
 
 	might_sleep();
 	why = kmag_cache_args_bad(name, size, align, flags, useroffset, usersize);
 	if (why) {
-		pr_err("kmag: cache_create(%s, size %u, align %u, flags %#lx): %s%s%#lx\n",
-		       name ? (strnlen(name, KMAG_NAME_LEN) < KMAG_NAME_LEN ?
-			       name : "(name too long)") : "(null)",
-		       size, align, flags, why,
-		       flags & ~KMAG_CACHE_FLAGS ? ": bits " : "",
-		       flags & ~KMAG_CACHE_FLAGS);
+		shown = name ? (strnlen(name, KMAG_NAME_LEN) < KMAG_NAME_LEN ?
+				name : "(name too long)") : "(null)";
+		if (unknown)
+			pr_err("kmag: cache_create(%s, size %u, align %u, flags %#lx): %s: bits %#lx\n",
+			       shown, size, align, flags, why, unknown);
+		else
+			pr_err("kmag: cache_create(%s, size %u, align %u, flags %#lx): %s\n",
+			       shown, size, align, flags, why);
 		goto out;
 	}
 	align = max(align, 8U);
