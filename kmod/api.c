@@ -988,10 +988,16 @@ bool kmag_dump_obj(const void *p)
 		rcu_read_unlock();
 		return false;
 	}
+	/* Past the first page of a large object, or memory kmag took back. */
 	if (s == KMAG_MAP_GONE) {
-		rcu_read_unlock();
-		pr_info("kmag: %p: in a page kmag holds, in no object (freed)\n", p);
-		return true;
+		s = kmag_span_covering(p);
+		if (!s || kmag_span_state(s) != KMAG_SPAN_LARGE ||
+		    (unsigned long)p >= READ_ONCE(s->base) +
+					((unsigned long)READ_ONCE(s->npages) << PAGE_SHIFT)) {
+			rcu_read_unlock();
+			pr_info("kmag: %p: in a page kmag holds, in no object (freed)\n", p);
+			return true;
+		}
 	}
 	owner = READ_ONCE(s->owner);
 	base = READ_ONCE(s->base);
