@@ -1,22 +1,25 @@
 # SPDX-License-Identifier: GPL-2.0
 # kmag: see README.md. `make help` lists the targets.
 
-# Kernel to build against: the running kernel's build tree if it has one,
-# else the newest Debian linux-headers-*-amd64 tree. KDIR=... wins.
-KDIR ?= $(shell scripts/kdir.sh)
-# kselftest_module.h for the stress module, from the unpacked kernel source.
-KSELFTEST_DIR ?= $(shell scripts/kernel-source.sh)/tools/testing/selftests
+# Kernel to build for and boot, chosen explicitly (scripts/kdir.sh): Debian's
+# 6.1 (what 'make deps' installs) unless KVER=<6.12|6.12-rt|release> or
+# KDIR=<build tree> says otherwise. Never "the newest headers installed".
+# ($(shell) does not see exported variables before GNU make 4.4: pass them.)
+export KVER
+KDIR ?= $(shell KVER='$(KVER)' scripts/kdir.sh)
+export KDIR
+RELEASE := $(shell KDIR='$(KDIR)' scripts/kdir.sh --release)
 
 .PHONY: all modules clean deps run check bench sizeclasses checkpatch help
 
 all: modules
 
+# One build directory per kernel release: builds never mix.
 modules:
-	@test -n "$(KDIR)" || { echo "no kernel build tree: run 'make deps' or pass KDIR="; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) KSELFTEST_DIR=$(KSELFTEST_DIR) modules
+	@test -n "$(KDIR)" || { echo "no kernel build tree for KVER=$(or $(KVER),6.1): run 'make deps' or pass KDIR="; exit 1; }
+	scripts/build-modules.sh $(KDIR) build/distro-$(RELEASE)
 
 clean:
-	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -rf build
 
 deps:
@@ -39,7 +42,7 @@ checkpatch:
 
 help:
 	@echo "kmag targets:"
-	@echo "  make             build kmag.ko and the example, selftest, bench (and KUnit) modules against KDIR"
+	@echo "  make             build kmag.ko and the example, selftest, bench (and KUnit) modules in build/distro-<release>"
 	@echo "  make deps        install the Debian packages kmag needs (apt-get; quiet when present)"
 	@echo "  make run         boot the Debian kernel in QEMU, load kmag and the example client, show stats"
 	@echo "  make check       all tests: KUnit (debug kernel), selftests (distro + debug), warning-free build"
@@ -47,4 +50,4 @@ help:
 	@echo "  make sizeclasses regenerate kmod/sizeclasses.h with scripts/gen-sizeclasses.py"
 	@echo "  make checkpatch  run the kernel's checkpatch.pl on kmod/, kunit/ and include/"
 	@echo "  make clean       remove build products"
-	@echo "variables: KDIR=<kernel build tree>"
+	@echo "variables: KVER=<6.1 (default) | 6.12 | 6.12-rt | exact release>, KDIR=<kernel build tree>"

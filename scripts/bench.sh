@@ -15,10 +15,10 @@ top=$(dirname "$here")
 params="reps=5"
 [ "${1:-}" = "--quick" ] && params="quick=1"
 kernel=$("$here/kdir.sh" --image)
-[ -n "$kernel" ] || { echo "bench: no Debian kernel in /boot: run 'make deps'" >&2; exit 1; }
+[ -n "$kernel" ] || { echo "bench: no Debian kernel ${KVER:-6.1} with headers installed: run 'make deps'" >&2; exit 1; }
 out=$top/results/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
-mods=$top/build/distro
+mods=$top/build/distro-$("$here/kdir.sh" --release)
 "$here/build-modules.sh" "$("$here/kdir.sh")" "$mods" >/dev/null
 echo "$params" >"$out/bench-params"
 

@@ -34,8 +34,10 @@ result() {	# result PASS|FAIL|SKIP "what"
 }
 
 ksrc=$("$here/kernel-source.sh")
+# The kernel chosen by scripts/kdir.sh (KVER/KDIR; Debian's 6.1 by default).
 distro_kernel=$("$here/kdir.sh" --image)
 distro_kdir=$("$here/kdir.sh")
+distro_mods=$top/build/distro-$("$here/kdir.sh" --release)
 debug_kdir=""
 
 # KASAN prints only its first report unless told otherwise; tests that
@@ -48,7 +50,10 @@ debug_kernel() {
 }
 
 build_for() {	# build_for NAME KDIR
-	"$here/build-modules.sh" "$2" "$top/build/$1" >"$out/modules-$1.txt"
+	local dir=$top/build/debug
+
+	[ "$1" = debug ] || dir=$distro_mods
+	"$here/build-modules.sh" "$2" "$dir" >"$out/modules-$1.txt"
 }
 
 step_build() {
@@ -141,7 +146,7 @@ for step in "${steps[@]}"; do
 		if [ -z "$distro_kernel" ]; then
 			result FAIL "selftest (distro): no /boot/vmlinuz-*-amd64 (run 'make deps')"
 		elif build_for distro "$distro_kdir"; then
-			step_selftest distro "$distro_kernel" "$top/build/distro"
+			step_selftest distro "$distro_kernel" "$distro_mods"
 		else
 			result FAIL "selftest (distro): module build"
 		fi
@@ -161,8 +166,8 @@ for step in "${steps[@]}"; do
 		if [ -z "$distro_kernel" ]; then
 			result FAIL "upstream (distro): no /boot/vmlinuz-*-amd64 (run 'make deps')"
 		elif build_for distro "$distro_kdir"; then
-			step_selftest distro-upstream "$distro_kernel" "$top/build/distro" "" upstream
-			step_selftest distro-upstream-init_on_free "$distro_kernel" "$top/build/distro" \
+			step_selftest distro-upstream "$distro_kernel" "$distro_mods" "" upstream
+			step_selftest distro-upstream-init_on_free "$distro_kernel" "$distro_mods" \
 				"init_on_alloc=0 init_on_free=1" upstream
 		else
 			result FAIL "upstream (distro): module build"

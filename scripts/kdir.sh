@@ -1,20 +1,62 @@
 #!/usr/bin/env bash
-# usage: scripts/kdir.sh [--image]
-# Print the default kernel build tree: /lib/modules/$(uname -r)/build if it
-# exists, else the newest Debian linux-headers-*-amd64 tree. With --image,
-# print the newest Debian kernel image, /boot/vmlinuz-*-amd64, instead.
-# Prints nothing if there is none.
+# usage: scripts/kdir.sh [--image | --release]
+# Which Debian kernel kmag builds for and boots, chosen explicitly, never
+# "the newest installed":
+#   KDIR set       that build tree; its release (UTS_RELEASE) names the image;
+#   KVER unset     the Linux 6.1 kernel that Debian 12's linux-image-amd64
+#                  installs ('make deps'): the highest 6.1.*-amd64 release that
+#                  has both /boot/vmlinuz-<release> and headers;
+#   KVER=6.12      the highest 6.12.*-amd64 release installed (likewise
+#                  KVER=6.12-rt for *-rt-amd64);
+#   KVER=<release> exactly that release (e.g. 6.1.0-56-amd64).
+# Prints the build tree (/usr/src/linux-headers-<release>), or with --image
+# the kernel image, or with --release the release; prints nothing if there
+# is no such kernel (an image and its headers both installed).
 set -euo pipefail
 
-if [ "${1:-}" = "--image" ]; then
-	ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -n 1 || true
-	exit 0
+want=${KVER:-6.1}
+
+release_of_kdir() {
+	local r
+	r=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
+		"$1/include/generated/utsrelease.h" 2>/dev/null || true)
+	[ -n "$r" ] || r=$(basename "$1" | sed 's/^linux-headers-//')
+	echo "$r"
+}
+
+if [ -n "${KDIR:-}" ]; then
+	kdir=$KDIR
+	release=$(release_of_kdir "$kdir")
+else
+	case $want in
+	*-amd64) pattern=$want ;;
+	*-rt) pattern="${want%-rt}.*-rt-amd64" ;;
+	*) pattern="$want.*-amd64" ;;
+	esac
+	release=""
+	for h in $(ls -d /usr/src/linux-headers-* 2>/dev/null | sort -V); do
+		r=${h#/usr/src/linux-headers-}
+		# ${pattern} matches as a glob: 6.1.*-amd64 must not take -rt-amd64.
+		# shellcheck disable=SC2254
+		case $r in
+		*-common | *-common-rt) continue ;;
+		$pattern) ;;
+		*) continue ;;
+		esac
+		case $pattern in *-rt-amd64) ;; *) case $r in *-rt-amd64) continue ;; esac ;; esac
+		[ -e "/boot/vmlinuz-$r" ] || continue
+		release=$r
+	done
+	[ -n "$release" ] || exit 0
+	kdir=/usr/src/linux-headers-$release
 fi
-run=/lib/modules/$(uname -r)/build
-if [ -d "$run" ]; then
-	echo "$run"
-	exit 0
-fi
-newest=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
-[ -n "$newest" ] && echo "$newest"
-exit 0
+
+case ${1:-} in
+--image)
+	[ ! -e "/boot/vmlinuz-$release" ] || echo "/boot/vmlinuz-$release"
+	;;
+--release) echo "$release" ;;
+*)
+	[ ! -d "$kdir" ] || echo "$kdir"
+	;;
+esac

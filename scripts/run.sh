@@ -8,9 +8,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 kernel=$("$here/kdir.sh" --image)
-[ -n "$kernel" ] || { echo "run: no Debian kernel in /boot: run 'make deps'" >&2; exit 1; }
+[ -n "$kernel" ] || { echo "run: no Debian kernel ${KVER:-6.1} with headers installed: run 'make deps'" >&2; exit 1; }
 kdir=$("$here/kdir.sh")
-mods=$top/build/distro
+mods=$top/build/distro-$("$here/kdir.sh" --release)
 log=$top/build/run/console.log
 mkdir -p "$(dirname "$log")"
 
