@@ -25,7 +25,9 @@
 # Two more runs show that the shrinker alone gives the memory back: with
 # kmag's scavenge_delay_ms at 60000 (no background release), drop_caches
 # right after a burst must leave at most 2%, and the pressure phase runs
-# with that delay too.
+# with that delay too. That run also checks /proc/meminfo: kmag's pages
+# are slab memory there (SUnreclaim), and SUnreclaim must drop by what the
+# shrinker gave back, within the slack.
 # Free memory also moves for reasons of its own (the kernel's own slab and
 # page cache, kmag's metadata, KASAN's quarantine in a debug kernel): each
 # baseline is taken right before each load, and every limit gets a fixed
@@ -50,8 +52,12 @@ stat() {
 	awk -v k="$1" '$1 == k { print $2 }' "$stats"
 }
 
+meminfo() {	# meminfo FIELD: kB
+	awk -v k="$1" '$1 == k { print $2 }' /proc/meminfo
+}
+
 memfree() {	# kB
-	awk '$1 == "MemFree:" { print $2 }' /proc/meminfo
+	meminfo MemFree:
 }
 
 pcpfree() {	# kB on the per-CPU free lists, 4 KiB pages
@@ -152,10 +158,18 @@ burst() {
 shrink_now() {
 	echo 60000 >"$kmag/scavenge_delay_ms" || { fail "scavenge_delay_ms"; return; }
 	load kmag burst
+	# /proc/meminfo counts kmag's pages as slab (SUnreclaim here): what
+	# the shrinker gives back must leave SUnreclaim as it leaves kmag.
+	su0=$(meminfo SUnreclaim:)
+	ku0=$(($(stat slab_unreclaimable_bytes) / 1024))
+	kr0=$(($(stat slab_reclaimable_bytes) / 1024))
+	sys0=$(($(stat sys_bytes) / 1024))
 	echo 2 >/proc/sys/vm/drop_caches
 	free=$(memfree)
 	pcp=$(pcpfree)
 	sys_kb=$(($(stat sys_bytes) / 1024))
+	su1=$(meminfo SUnreclaim:)
+	ku1=$(($(stat slab_unreclaimable_bytes) / 1024))
 	echo 1000 >"$kmag/scavenge_delay_ms"
 	if [ $mod != ok ]; then
 		show_log
@@ -170,6 +184,17 @@ shrink_now() {
 	# kmag's own view, without the kernel's noise: no slack.
 	[ $((sys_kb * 100)) -le $((deficit * DROP_PCT)) ] || verdict=FAIL
 	echo "kmag_burst: kmag: held $(mib $dropped) MiB ($(pct $dropped $deficit)%) of a $(mib $deficit) MiB peak after drop_caches=2 right after the burst, scavenger off, shrinker scans $(stat shrinker_scans), kmag sys_bytes $(mib $sys_kb) MiB (per-CPU free lists $(mib "$pcp0") -> $(mib "$pcp") MiB), limit $DROP_PCT% + $((SLACK_KB / 1024)) MiB [$verdict]"
+	[ $verdict = ok ] || failed=$((failed + 1))
+
+	# Counted exactly by kmag (unreclaimable + reclaimable = sys_bytes),
+	# and the kernel's SUnreclaim moved by what kmag gave back, give or
+	# take the slack (other slab users, drop_caches itself).
+	verdict=ok
+	[ $((ku0 + kr0)) -eq "$sys0" ] || verdict=FAIL
+	[ $((ku0 - ku1)) -ge $((mb * 1024 * 3 / 4)) ] || verdict=FAIL
+	d=$(((su0 - su1) - (ku0 - ku1)))
+	[ $d -le "$SLACK_KB" ] && [ $d -ge $((-SLACK_KB)) ] || verdict=FAIL
+	echo "kmag_burst: kmag: /proc/meminfo: SUnreclaim $(mib "$su0") -> $(mib "$su1") MiB while kmag's slab_unreclaimable_bytes went $(mib $ku0) -> $(mib $ku1) MiB (+ reclaimable $(mib $kr0) = sys_bytes $(mib "$sys0") MiB), difference $(mib $d) MiB, limit $((SLACK_KB / 1024)) MiB [$verdict]"
 	[ $verdict = ok ] || failed=$((failed + 1))
 }
 
