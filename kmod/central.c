@@ -186,8 +186,8 @@ int kmag_central_grow(struct kmag_cache *c, gfp_t gfp, int nid)
 	bitmap_zero(s->freemap, KMAG_MAX_SPAN_OBJS);
 	bitmap_set(s->freemap, 0, c->objs_per_span);
 	s->nfree = c->objs_per_span;
-	/* Another cache's data, where the page allocator would have zeroed. */
-	if (c->no_init && want_init_on_alloc(gfp))
+	/* Another user's data, where the page allocator would have zeroed. */
+	if (kmag_span_want_clear(c, gfp))
 		kmag_pages_clear((void *)s->base, s->npages);
 	if (unlikely(c->flags & KMAG_DEBUG_FLAGS))
 		kmag_debug_init_span(c, s);

@@ -241,7 +241,7 @@
 #define KMAG_MAP_LEAF_SHIFT	9
 #define KMAG_MAP_LEAF_PAGES	(1UL << KMAG_MAP_LEAF_SHIFT)
 
-#define KMAG_NAME_LEN		32
+#define KMAG_NAME_LEN		64
 /* Size-class cache names (debug= names them too): kmag-8 .. kmag-32768. */
 #define KMAG_CLASS_NAME		"kmag-%u"
 /* Spans of at most this many objects keep an in-use byte per object. */
@@ -889,17 +889,19 @@ static inline void kmag_pages_clear(void *p, unsigned int npages)
 }
 
 /*
- * Spans move between caches inside kmag without going through the page
- * allocator, which would zero them under init_on_alloc or init_on_free.
- * Objects of a cache like that are zeroed on alloc and free, so its free
- * slots are zero (init_on_free) or will be (init_on_alloc) anyway; these
- * say where a span must be cleared as a whole instead: a cache whose
- * objects keep their contents (constructor, SLAB_TYPESAFE_BY_RCU) or whose
- * free slots hold debug patterns leaves data in its free spans.
+ * Spans move between caches (and to large objects) inside kmag without
+ * going through the page allocator, which would zero them under
+ * init_on_alloc or init_on_free; and a cache whose objects keep their
+ * contents (constructor, SLAB_TYPESAFE_BY_RCU) or whose free slots hold
+ * debug patterns leaves data in the spans it gives back. So a span is
+ * cleared when it is handed to its new user: always under init_on_free
+ * (its objects are then not zeroed on alloc), and under init_on_alloc for
+ * a user that does not zero on alloc (constructor, SLAB_TYPESAFE_BY_RCU).
+ * Large objects are cleared on alloc under either.
  */
-static inline bool kmag_span_dirty(const struct kmag_cache *c)
+static inline bool kmag_span_want_clear(const struct kmag_cache *c, gfp_t gfp)
 {
-	return c->no_init || (c->flags & KMAG_DEBUG_FLAGS);
+	return want_init_on_free() || (c->no_init && want_init_on_alloc(gfp));
 }
 
 static __always_inline bool kmag_want_zero(struct kmag_cache *c, gfp_t gfp)

@@ -35,7 +35,8 @@ void *kmag_large_alloc(size_t size, gfp_t gfp, int nid)
 	if (!s)
 		return NULL;
 	p = (void *)s->base;
-	if (want_init_on_alloc(gfp))
+	/* init_on_free: the pages may have been another user's (a span). */
+	if (want_init_on_alloc(gfp) || want_init_on_free())
 		kmag_pages_clear(p, npages);
 	kmag_san_alloc(NULL, p, size, (size_t)npages << PAGE_SHIFT, gfp);
 	this_cpu_inc(kmag_pcpu_stat[KMAG_LARGE_ALLOC]);

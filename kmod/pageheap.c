@@ -709,10 +709,6 @@ void kmag_heap_free(struct kmag_span *span)
 	unsigned long flags, end;
 	unsigned int i;
 
-	/* What the page allocator's init_on_free would do (kmag_span_dirty()). */
-	if (want_init_on_free() && kmag_span_state(span) == KMAG_SPAN_SMALL &&
-	    kmag_span_dirty(kmag_span_cache(span)))
-		kmag_pages_clear((void *)span->base, span->npages);
 	spin_lock_irqsave(&h->lock, flags);
 	h->inuse_pages -= span->npages;
 	kmag_span_unuse(span);
