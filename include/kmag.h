@@ -189,7 +189,7 @@ size_t kmag_size(const void *p);
  * kmag_cache_create() - create a cache of fixed-size objects, like
  *                       kmem_cache_create()
  * @name: name used in reports and in debugfs caches/<name>/ (copied; 1 to
- *        31 characters, else refused)
+ *        63 characters, else refused)
  * @size: object size, 1 .. 32768 bytes
  * @align: alignment, 0 or a power of two up to PAGE_SIZE (at least 8 is
  *         always given)
@@ -468,8 +468,9 @@ char *kmag_strndup(const char *s, size_t max, gfp_t gfp);
 /**
  * kmag_kvmalloc_node() - kmag memory, else vmalloc, like kvmalloc_node()
  * @size: bytes
- * @gfp: GFP_KERNEL-compatible flags for the vmalloc fallback; other flags
- *       (GFP_ATOMIC, GFP_NOWAIT, GFP_NOIO...) give kmag memory or NULL
+ * @gfp: flags; only those that allow blocking (GFP_KERNEL, GFP_NOFS,
+ *       GFP_NOIO...) may fall back to vmalloc; GFP_ATOMIC or GFP_NOWAIT give
+ *       kmag memory or NULL
  * @node: as for kmag_alloc_node(); for vmalloc only with GFP_KERNEL
  *        (optionally __GFP_ZERO, __GFP_NOWARN), as the exported vmalloc
  *        interfaces allow

@@ -635,9 +635,10 @@ EXPORT_SYMBOL_GPL(kmag_strndup);
 
 /*
  * kvmalloc: kmag first, vmalloc when that fails and @gfp allows blocking,
- * with kvmalloc_node()'s rules (6.1): only GFP_KERNEL-compatible flags may
- * fall back; above a page the kmag try neither retries hard nor warns.
- * Requests kmag never serves (above KMAG_MAX_ALLOC) go to vmalloc at once.
+ * with kvmalloc_node()'s rules (6.1): above a page the kmag try neither
+ * retries hard nor warns, and only blocking flags may fall back (__vmalloc
+ * honours GFP_NOFS and GFP_NOIO). Requests kmag never serves (above
+ * KMAG_MAX_ALLOC) go to vmalloc at once.
  */
 void *kmag_kvmalloc_node(size_t size, gfp_t gfp, int node)
 {
@@ -648,7 +649,7 @@ void *kmag_kvmalloc_node(size_t size, gfp_t gfp, int node)
 	 * A node that cannot exist gets what kmag_alloc_node() gives (NULL,
 	 * reported and counted): vmalloc_node() would use it as an index.
 	 */
-	if ((gfp & GFP_KERNEL) != GFP_KERNEL || kmag_node_impossible(node))
+	if (kmag_node_impossible(node))
 		return __kmag_alloc(size, gfp, node, _RET_IP_);
 	if (size > PAGE_SIZE) {
 		kgfp |= __GFP_NOWARN;
@@ -656,11 +657,15 @@ void *kmag_kvmalloc_node(size_t size, gfp_t gfp, int node)
 			kgfp |= __GFP_NORETRY;
 		kgfp &= ~__GFP_NOFAIL;	/* vmalloc gives that */
 	}
-	if (size <= KMAG_MAX_SIZE) {
+	/* As kvmalloc_node() tries kmalloc first: refused sizes count too. */
+	if (size <= KMAG_MAX_SIZE || !gfpflags_allow_blocking(gfp)) {
 		p = __kmag_alloc(size, kgfp, node, _RET_IP_);
 		if (p || size <= PAGE_SIZE)
 			return p;
 	}
+	/* vmalloc cannot serve what must not sleep (GFP_NOFS/NOIO it can). */
+	if (!gfpflags_allow_blocking(gfp))
+		return NULL;
 	if (size > INT_MAX) {
 		if (!(gfp & __GFP_NOWARN))
 			pr_warn_ratelimited("kmag: kvmalloc of %zu bytes refused: above INT_MAX\n",
@@ -776,7 +781,7 @@ static const char *kmag_cache_args_bad(const char *name, unsigned int size,
 	if (!name)
 		return "no name";
 	if (!*name || strnlen(name, KMAG_NAME_LEN) >= KMAG_NAME_LEN)
-		return "name empty or longer than 31 characters";
+		return "name empty or longer than 63 characters";
 	if (!size || size > KMAG_MAX_SMALL)
 		return "size not in 1..32768";
 	if (align && (!is_power_of_2(align) || align > PAGE_SIZE))
@@ -1006,8 +1011,15 @@ bool kmag_dump_obj(const void *p)
 		c = kmag_owner_cache(owner);
 		/* The slot holding @p, wherever in it @p points. */
 		idx = ((unsigned long)p - base) / c->size;
+		if ((unsigned long)p < base ||
+		    (unsigned long)p >= base + ((unsigned long)READ_ONCE(s->npages) << PAGE_SHIFT) ||
+		    idx >= c->objs_per_span) {
+			pr_info("kmag: %p: cache %s, in span %p but in no slot (span tail)\n",
+				p, c->name, (void *)base);
+			break;
+		}
 		obj = base + idx * c->size + c->red_left;
-		live = idx < c->objs_per_span && kmag_inuse_test(c, s, idx);
+		live = kmag_inuse_test(c, s, idx);
 		pr_info("kmag: %p: cache %s (object size %u, slot %u) object %p offset %ld, %s, span %p node %d\n",
 			p, c->name, c->obj_size, c->size, (void *)obj,
 			(long)((unsigned long)p - obj), live ? "allocated" : "free",
