@@ -331,6 +331,16 @@ static void kmag_slab_kvmalloc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.frees, before.frees);
 	KUNIT_EXPECT_EQ(test, after.invalid_frees, before.invalid_frees);
 	KUNIT_EXPECT_EQ(test, after.alloc_failures - before.alloc_failures, 2);
+	/* GFP_NOFS and GFP_NOIO may block: vmalloc serves them, as in 6.1. */
+	v = kmag_kvmalloc(big, GFP_NOFS);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(v));
+	kmag_kvfree(v);
+	v = kmag_kvzalloc(big, GFP_NOIO);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(v));
+	KUNIT_EXPECT_TRUE(test, kmag_test_zero(v, big));
+	kmag_kvfree(v);
 
 	/* Zeroed, both kinds; overflow gives NULL. */
 	p = kmag_kvzalloc(300, GFP_KERNEL);
@@ -819,11 +829,11 @@ static void kmag_slab_flags_refused(struct kunit *test)
 	kmag_slab_expect_refused(test, "kmag_slab_bad", 100, 2 * PAGE_SIZE, 0);
 	kmag_slab_expect_refused(test, NULL, 100, 0, 0);
 	kmag_slab_expect_refused(test, "", 100, 0, 0);
-	/* 32 characters: one too many. */
+	/* KMAG_NAME_LEN (64) characters: one too many. */
 	memset(name, 'n', KMAG_NAME_LEN);
 	name[KMAG_NAME_LEN] = '\0';
 	kmag_slab_expect_refused(test, name, 100, 0, 0);
-	/* 31: fine, and kept whole. */
+	/* KMAG_NAME_LEN - 1: fine, and kept whole. */
 	name[KMAG_NAME_LEN - 1] = '\0';
 	c = kmag_cache_create(name, 100, 0, 0, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, c);

@@ -6,6 +6,7 @@
  * the kernel allocated (kasprintf, vmalloc) must go back to the kernel.
  */
 #include <kunit/test.h>
+#include <linux/fs.h>
 #include <linux/rcupdate.h>
 #include <linux/vmalloc.h>
 
@@ -189,7 +190,73 @@ static void kmag_slab_h_cache(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, LIVE(), live);
 }
 
+struct kmag_slab_h_rcu {
+	struct rcu_head rcu;
+	char pad[40];
+};
+
+static void kmag_slab_h_scope(struct kunit *test, long *live)
+{
+	char *p __free(kfree) = kmalloc(100, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, kmag_owns(p));
+	KUNIT_EXPECT_EQ(test, LIVE(), *live + 1);
+}
+
+/*
+ * The other ways kfree is reached: kfree_rcu with one or two arguments (on
+ * kmag and on kernel memory), a function pointer taken after the include,
+ * __free(kfree) at the end of a scope, and fs.h's names cache.
+ */
+static void kmag_slab_h_indirect(struct kunit *test)
+{
+	long live = LIVE(), inv = INVALID(), dbl = DOUBLE();
+	void (*free_fn)(const void *) = kfree;
+	struct kmag_slab_h_rcu *r;
+	char *name;
+	void *p;
+
+	r = kmalloc(sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	kfree_rcu(r, rcu);
+	p = kmalloc(48, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	kfree_rcu(p);			/* one argument: may sleep */
+	p = kmalloc(48, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	kvfree_rcu_mightsleep(p);
+	/* Kernel memory (kasprintf is kmalloc) with an rcu_head in it. */
+	r = (struct kmag_slab_h_rcu *)kasprintf(GFP_KERNEL, "%63s", "");
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_FALSE(test, kmag_owns(r));
+	kfree_rcu(r, rcu);
+	name = kasprintf(GFP_KERNEL, "kernel");
+	KUNIT_ASSERT_NOT_NULL(test, name);
+	kfree_rcu_mightsleep(name);
+	rcu_barrier();
+
+	p = kmalloc(32, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	free_fn(p);
+	p = kasprintf(GFP_KERNEL, "kernel");
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	free_fn(p);
+
+	kmag_slab_h_scope(test, &live);
+
+	name = __getname();
+	KUNIT_ASSERT_NOT_NULL(test, name);
+	KUNIT_EXPECT_FALSE(test, kmag_owns(name));
+	__putname(name);
+
+	KUNIT_EXPECT_EQ(test, LIVE(), live);
+	KUNIT_EXPECT_EQ(test, INVALID(), inv);
+	KUNIT_EXPECT_EQ(test, DOUBLE(), dbl);
+}
+
 static struct kunit_case kmag_slab_h_cases[] = {
+	KUNIT_CASE(kmag_slab_h_indirect),
 	KUNIT_CASE(kmag_slab_h_alloc_names),
 	KUNIT_CASE(kmag_slab_h_realloc),
 	KUNIT_CASE(kmag_slab_h_foreign),
