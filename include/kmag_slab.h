@@ -101,17 +101,9 @@ static inline void *kmag_slab_krealloc_array(const void *p, size_t n,
 static inline void *kmag_slab_kvrealloc(const void *p, size_t oldsize,
 					size_t newsize, gfp_t gfp)
 {
-	void *n;
-
-	if (oldsize >= newsize)
-		return (void *)p;
-	n = kmag_kvmalloc(newsize, gfp);
-	if (!n)
-		return NULL;
-	if (p)
-		memcpy(n, p, oldsize);
-	kmag_slab_kvfree(p);
-	return n;
+	if (!ZERO_OR_NULL_PTR(p) && !kmag_owns(p) && !is_vmalloc_addr(p))
+		return kvrealloc(p, oldsize, newsize, gfp);
+	return kmag_kvrealloc(p, oldsize, newsize, gfp);
 }
 
 static inline void kmag_slab_kfree_bulk(size_t n, void **p)

@@ -222,23 +222,26 @@ void *kmag_zalloc(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(kmag_zalloc);
 
-void *kmag_alloc_array(size_t n, size_t size, gfp_t gfp)
+/* @n objects of @size bytes: NULL if that overflows. */
+static __always_inline void *__kmag_alloc_array(size_t n, size_t size, gfp_t gfp,
+						int node, unsigned long ip)
 {
 	size_t bytes;
 
 	if (unlikely(check_mul_overflow(n, size, &bytes)))
 		return NULL;
-	return __kmag_alloc(bytes, gfp, NUMA_NO_NODE, _RET_IP_);
+	return __kmag_alloc(bytes, gfp, node, ip);
+}
+
+void *kmag_alloc_array(size_t n, size_t size, gfp_t gfp)
+{
+	return __kmag_alloc_array(n, size, gfp, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_alloc_array);
 
 void *kmag_calloc(size_t n, size_t size, gfp_t gfp)
 {
-	size_t bytes;
-
-	if (unlikely(check_mul_overflow(n, size, &bytes)))
-		return NULL;
-	return __kmag_alloc(bytes, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
+	return __kmag_alloc_array(n, size, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_calloc);
 
@@ -551,17 +554,13 @@ EXPORT_SYMBOL_GPL(kmag_zalloc_node);
 
 void *kmag_alloc_array_node(size_t n, size_t size, gfp_t gfp, int node)
 {
-	size_t bytes;
-
-	if (unlikely(check_mul_overflow(n, size, &bytes)))
-		return NULL;
-	return __kmag_alloc(bytes, gfp, node, _RET_IP_);
+	return __kmag_alloc_array(n, size, gfp, node, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_alloc_array_node);
 
 void *kmag_calloc_node(size_t n, size_t size, gfp_t gfp, int node)
 {
-	return kmag_alloc_array_node(n, size, gfp | __GFP_ZERO, node);
+	return __kmag_alloc_array(n, size, gfp | __GFP_ZERO, node, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_calloc_node);
 

@@ -69,6 +69,23 @@ static inline void kmag_test_suite_exit_lifo(struct kunit_suite *suite)
 	kmag_quarantine_pause(false);
 }
 
+/*
+ * @n objects of @c allocated into @objs, then all freed, in order: what is
+ * not in the spans afterwards sits in magazines and the depot.
+ */
+static inline void kmag_test_cache_cycle(struct kunit *test, struct kmag_cache *c,
+					 void **objs, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		objs[i] = kmag_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	for (i = 0; i < n; i++)
+		kmag_cache_free(c, objs[i]);
+}
+
 /* Is @c on kmag_caches (not yet freed)? */
 static inline bool kmag_test_cache_listed(struct kmag_cache *c)
 {

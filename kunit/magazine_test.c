@@ -116,15 +116,10 @@ static void kmag_magazine_drain(struct kunit *test)
 	struct kmag_cache *c = kmag_mag_cache(test, "kmag_test_drain");
 	const int n = 300;
 	void **objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
-	int cpu, i;
+	int cpu;
 
 	KUNIT_ASSERT_NOT_NULL(test, objs);
-	for (i = 0; i < n; i++) {
-		objs[i] = kmag_cache_alloc(c, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
-	}
-	for (i = 0; i < n; i++)
-		kmag_cache_free(c, objs[i]);
+	kmag_test_cache_cycle(test, c, objs, n);
 	KUNIT_EXPECT_GT(test, kmag_central_live(c), 0);	/* held in magazines */
 	kmag_test_drain(c);
 	for_each_possible_cpu(cpu) {

@@ -283,11 +283,12 @@ static void kmag_slab_free_bulk(struct kunit *test)
 
 /*
  * kvmalloc: kmag memory up to a page, vmalloc above KMAG_MAX_ALLOC (and
- * kmag is not even asked), NULL without GFP_KERNEL there; zeroing,
- * overflow, realloc, and kvfree of both kinds.
+ * kmag is not even asked), NULL for flags that must not sleep there;
+ * zeroing, overflow, realloc, and kvfree of both kinds.
  */
 static void kmag_slab_kvmalloc(struct kunit *test)
 {
+	static const gfp_t blocking[] = { GFP_NOFS, GFP_NOIO };
 	const size_t big = 8UL << 20;
 	struct kmag_stats before, after;
 	u8 *p, *q, *v;
@@ -332,15 +333,12 @@ static void kmag_slab_kvmalloc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.invalid_frees, before.invalid_frees);
 	KUNIT_EXPECT_EQ(test, after.alloc_failures - before.alloc_failures, 2);
 	/* GFP_NOFS and GFP_NOIO may block: vmalloc serves them, as in 6.1. */
-	v = kmag_kvmalloc(big, GFP_NOFS);
-	KUNIT_ASSERT_NOT_NULL(test, v);
-	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(v));
-	kmag_kvfree(v);
-	v = kmag_kvzalloc(big, GFP_NOIO);
-	KUNIT_ASSERT_NOT_NULL(test, v);
-	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(v));
-	KUNIT_EXPECT_TRUE(test, kmag_test_zero(v, big));
-	kmag_kvfree(v);
+	for (i = 0; i < ARRAY_SIZE(blocking); i++) {
+		v = kmag_kvmalloc(big, blocking[i]);
+		KUNIT_ASSERT_NOT_NULL(test, v);
+		KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(v));
+		kmag_kvfree(v);
+	}
 
 	/* Zeroed, both kinds; overflow gives NULL. */
 	p = kmag_kvzalloc(300, GFP_KERNEL);
@@ -600,18 +598,13 @@ static void kmag_slab_cache_shrink(struct kunit *test)
 	struct kmag_stats before, after;
 	long cached;
 	void **objs;
-	int i, n, cpu;
+	int n, cpu;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	n = 4 * c->mag_capacity + 8;
 	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
-	for (i = 0; i < n; i++) {
-		objs[i] = kmag_cache_alloc(c, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
-	}
-	for (i = 0; i < n; i++)
-		kmag_cache_free(c, objs[i]);
+	kmag_test_cache_cycle(test, c, objs, n);
 	/* Nothing live: what the spans miss sits in magazines or the depot. */
 	cached = kmag_central_live(c);
 	KUNIT_EXPECT_GT(test, cached, 0);
