@@ -6,8 +6,8 @@
 #   KVER unset     the Linux 6.1 kernel that Debian 12's linux-image-amd64
 #                  installs ('make deps'): the highest 6.1.*-amd64 release that
 #                  has both /boot/vmlinuz-<release> and headers;
-#   KVER=6.12      the highest 6.12.*-amd64 release installed (likewise
-#                  KVER=6.12-rt for *-rt-amd64);
+#   KVER=6.12      the highest 6.12.*-amd64 release installed, generic
+#                  flavour (not -cloud-, not -rt-; KVER=6.12-rt for *-rt-amd64);
 #   KVER=<release> exactly that release (e.g. 6.1.0-56-amd64).
 # Prints the build tree (/usr/src/linux-headers-<release>), or with --image
 # the kernel image, or with --release the release; prints nothing if there
@@ -36,14 +36,20 @@ else
 	release=""
 	for h in $(ls -d /usr/src/linux-headers-* 2>/dev/null | sort -V); do
 		r=${h#/usr/src/linux-headers-}
-		# ${pattern} matches as a glob: 6.1.*-amd64 must not take -rt-amd64.
+		# $pattern is a glob (6.1.*-amd64 does not match 6.10.*).
 		# shellcheck disable=SC2254
 		case $r in
 		*-common | *-common-rt) continue ;;
 		$pattern) ;;
 		*) continue ;;
 		esac
-		case $pattern in *-rt-amd64) ;; *) case $r in *-rt-amd64) continue ;; esac ;; esac
+		# A series means Debian's generic flavour: no -cloud-, no -rt-
+		# unless asked for (KVER=6.12-rt, or an exact release).
+		case $want in
+		*-amd64) ;;
+		*-rt) case $r in *-cloud-*) continue ;; esac ;;
+		*) case $r in *-rt-amd64 | *-cloud-amd64) continue ;; esac ;;
+		esac
 		[ -e "/boot/vmlinuz-$r" ] || continue
 		release=$r
 	done
