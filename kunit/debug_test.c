@@ -421,6 +421,35 @@ static void kmag_debug_bulk_owner(struct kunit *test)
 	kmag_cache_destroy(c);
 }
 
+static noinline void *kmag_debug_tc_helper(size_t size)
+{
+	return kmag_alloc_track_caller(size, GFP_KERNEL);
+}
+
+/*
+ * kmag_alloc_track_caller() in a helper: the owner track names the
+ * helper's caller. A debug copy of the size class stands in for the class
+ * while the helper allocates (nothing else allocates from kmag here).
+ */
+static void kmag_debug_track_caller(struct kunit *test)
+{
+	int idx = kmag_size_class(200);
+	struct kmag_cache *orig = kmag_classes[idx], *c;
+	void *p;
+
+	c = kmag_cache_new("kmag_debug_tc", orig->obj_size, 8, 0, NULL, idx,
+			   SLAB_STORE_USER);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	WRITE_ONCE(kmag_classes[idx], c);
+	p = kmag_debug_tc_helper(200);
+	WRITE_ONCE(kmag_classes[idx], orig);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	kmag_expect_owner(test, c, p, false, "kmag_debug_track_caller");
+	kmag_free(p);
+	kmag_expect_owner(test, c, p, true, "kmag_debug_track_caller");
+	kmag_cache_release(c);
+}
+
 /* A debug cache destroyed with a live object goes with its last free. */
 static void kmag_debug_orphan(struct kunit *test)
 {
@@ -453,6 +482,7 @@ static struct kunit_case kmag_debug_cases[] = {
 	KUNIT_CASE(kmag_debug_validate_counts),
 	KUNIT_CASE(kmag_debug_validate_magazine),
 	KUNIT_CASE(kmag_debug_bulk_owner),
+	KUNIT_CASE(kmag_debug_track_caller),
 	KUNIT_CASE(kmag_debug_orphan),
 	{}
 };
