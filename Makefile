@@ -10,7 +10,8 @@ KDIR ?= $(shell KVER='$(KVER)' scripts/kdir.sh)
 export KDIR
 RELEASE := $(shell KDIR='$(KDIR)' scripts/kdir.sh --release)
 
-.PHONY: all modules clean deps run check bench sizeclasses checkpatch help
+.PHONY: all modules clean deps run check bench sizeclasses checkpatch help \
+	dkms-install dkms-remove
 
 all: modules
 
@@ -34,6 +35,13 @@ check: deps
 bench: deps
 	@scripts/bench.sh $(if $(QUICK),--quick)
 
+# kmag.ko through DKMS (dkms.conf), for every kernel with headers.
+dkms-install: deps
+	@scripts/dkms.sh install
+
+dkms-remove:
+	@scripts/dkms.sh remove
+
 sizeclasses:
 	scripts/gen-sizeclasses.py > kmod/sizeclasses.h
 
@@ -47,6 +55,8 @@ help:
 	@echo "  make run         boot the Debian kernel in QEMU, load kmag and the example client, show stats"
 	@echo "  make check       all tests: KUnit (debug kernel), selftests (distro + debug), warning-free build"
 	@echo "  make bench       kmag vs SLUB vs ideal in one boot (QUICK=1: under 2 minutes); results/"
+	@echo "  make dkms-install  kmag.ko through DKMS for every kernel with headers (/usr/src/kmag-<version>)"
+	@echo "  make dkms-remove   undo it"
 	@echo "  make sizeclasses regenerate kmod/sizeclasses.h with scripts/gen-sizeclasses.py"
 	@echo "  make checkpatch  run the kernel's checkpatch.pl on kmod/, kunit/ and include/"
 	@echo "  make clean       remove build products"

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# usage: scripts/check.sh [build] [kunit] [selftest-distro] [selftest-debug] [upstream]
+# usage: scripts/check.sh [build] [dkms] [kunit] [selftest-distro] [selftest-debug] [upstream]
 #
 # kmag's test suite (make check); with no arguments, all of it:
 #   build            kmag and its modules built against the Debian headers,
 #                    no warnings (-Werror, and the build log is checked);
+#   dkms             dkms add + build of kmag.ko for every kernel with headers
+#                    (a scratch DKMS tree), and a client module against it;
 #   kunit            the KUnit suites in the debug kernel (KASAN, lockdep,
 #                    kmemleak...), results parsed with the kernel's kunit.py;
 #   selftest-distro  the kselftests in the Debian kernel;
@@ -21,7 +23,7 @@ top=$(dirname "$here")
 out=$top/build/check
 mkdir -p "$out"
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(build kunit selftest-distro selftest-debug upstream)
+[ ${#steps[@]} -gt 0 ] || steps=(build dkms kunit selftest-distro selftest-debug upstream)
 
 passed=0 failed=0 skipped=0
 result() {	# result PASS|FAIL|SKIP "what"
@@ -177,6 +179,16 @@ for step in "${steps[@]}"; do
 				"$debug_args" upstream
 		else
 			result FAIL "upstream (debug): debug kernel or module build"
+		fi
+		;;
+	dkms)
+		if "$here/dkms.sh" check >"$out/dkms.txt" 2>&1; then
+			while read -r line; do
+				result PASS "$line"
+			done <"$out/dkms.txt"
+		else
+			sed 's/^/    /' "$out/dkms.txt" | tail -n 30
+			result FAIL "dkms build (see $out/dkms.txt)"
 		fi
 		;;
 	*) echo "check: unknown step $step" >&2; exit 2 ;;

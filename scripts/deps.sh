@@ -8,7 +8,7 @@ pkgs=(
 	build-essential bc flex bison libelf-dev libssl-dev dwarves python3
 	qemu-system-x86 busybox-static cpio kmod xz-utils
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
-	gnuplot-nox
+	gnuplot-nox dkms
 )
 
 missing=()
