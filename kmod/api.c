@@ -18,17 +18,9 @@
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/vmalloc.h>
 
 #include "kmag_internal.h"
 #include "sizeclasses.h"
-
-/* A node id that is neither NUMA_NO_NODE nor one this machine can have. */
-static inline bool kmag_node_impossible(int node)
-{
-	return node != NUMA_NO_NODE &&
-	       (node < 0 || node >= nr_node_ids || !node_possible(node));
-}
 
 /*
  * Requests kmag refuses: too large, DMA zones, a node that cannot exist.
@@ -428,6 +420,18 @@ void kmag_free(const void *p)
 }
 EXPORT_SYMBOL_GPL(kmag_free);
 
+/**
+ * kmag_free_caller() - kmag_free() on behalf of @ip (slab_api.c)
+ * @p: as for kmag_free()
+ * @ip: the API's caller, for reports and owner tracks
+ *
+ * Context: any context, including hard IRQ.
+ */
+void kmag_free_caller(const void *p, unsigned long ip)
+{
+	__kmag_free(p, NULL, ip);
+}
+
 /*
  * Usable size of @p, 0 (reported) if it is not an object kmag handed out;
  * with @live, also if it is one that was freed.
@@ -571,290 +575,7 @@ void *__kmag_alloc_track_caller(size_t size, gfp_t gfp, int node,
 }
 EXPORT_SYMBOL_GPL(__kmag_alloc_track_caller);
 
-size_t kmag_size_roundup(size_t size)
-{
-	if (!size || size > KMAG_MAX_SIZE)
-		return size;
-	if (size > KMAG_MAX_SMALL)
-		return PAGE_ALIGN(size);
-	return kmag_classes[kmag_class_of(size)]->obj_size;
-}
-EXPORT_SYMBOL_GPL(kmag_size_roundup);
-
-void kmag_free_bulk(size_t n, void **p)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		__kmag_free(p[i], NULL, _RET_IP_);
-}
-EXPORT_SYMBOL_GPL(kmag_free_bulk);
-
-void *kmag_memdup(const void *src, size_t len, gfp_t gfp)
-{
-	void *p = __kmag_alloc(len, gfp, NUMA_NO_NODE, _RET_IP_);
-
-	if (p && len)
-		memcpy(p, src, len);
-	return p;
-}
-EXPORT_SYMBOL_GPL(kmag_memdup);
-
-char *kmag_strdup(const char *s, gfp_t gfp)
-{
-	size_t len;
-	char *p;
-
-	if (!s)
-		return NULL;
-	len = strlen(s) + 1;
-	p = __kmag_alloc(len, gfp, NUMA_NO_NODE, _RET_IP_);
-	if (p)
-		memcpy(p, s, len);
-	return p;
-}
-EXPORT_SYMBOL_GPL(kmag_strdup);
-
-char *kmag_strndup(const char *s, size_t max, gfp_t gfp)
-{
-	size_t len;
-	char *p;
-
-	if (!s)
-		return NULL;
-	len = strnlen(s, max);
-	p = __kmag_alloc(len + 1, gfp, NUMA_NO_NODE, _RET_IP_);
-	if (p) {
-		memcpy(p, s, len);
-		p[len] = '\0';
-	}
-	return p;
-}
-EXPORT_SYMBOL_GPL(kmag_strndup);
-
-/*
- * kvmalloc: kmag first, vmalloc when that fails and @gfp allows blocking,
- * with kvmalloc_node()'s rules (6.1): above a page the kmag try neither
- * retries hard nor warns, and only blocking flags may fall back (__vmalloc
- * honours GFP_NOFS and GFP_NOIO). Requests kmag never serves (above
- * KMAG_MAX_ALLOC) go to vmalloc at once.
- */
-void *kmag_kvmalloc_node(size_t size, gfp_t gfp, int node)
-{
-	gfp_t kgfp = gfp;
-	void *p;
-
-	/*
-	 * A node that cannot exist gets what kmag_alloc_node() gives (NULL,
-	 * reported and counted): vmalloc_node() would use it as an index.
-	 */
-	if (kmag_node_impossible(node))
-		return __kmag_alloc(size, gfp, node, _RET_IP_);
-	if (size > PAGE_SIZE) {
-		kgfp |= __GFP_NOWARN;
-		if (!(kgfp & __GFP_RETRY_MAYFAIL))
-			kgfp |= __GFP_NORETRY;
-		kgfp &= ~__GFP_NOFAIL;	/* vmalloc gives that */
-	}
-	/* As kvmalloc_node() tries kmalloc first: refused sizes count too. */
-	if (size <= KMAG_MAX_SIZE || !gfpflags_allow_blocking(gfp)) {
-		p = __kmag_alloc(size, kgfp, node, _RET_IP_);
-		if (p || size <= PAGE_SIZE)
-			return p;
-	}
-	/* vmalloc cannot serve what must not sleep (GFP_NOFS/NOIO it can). */
-	if (!gfpflags_allow_blocking(gfp))
-		return NULL;
-	if (size > INT_MAX) {
-		if (!(gfp & __GFP_NOWARN))
-			pr_warn_ratelimited("kmag: kvmalloc of %zu bytes refused: above INT_MAX\n",
-					    size);
-		return NULL;
-	}
-	/*
-	 * __vmalloc_node() is not exported: vmalloc_node() and vzalloc_node()
-	 * take GFP_KERNEL only, so other flags keep their meaning and lose
-	 * the node preference. A node without memory (possibly without a
-	 * pgdat) is no preference, as for kmag_alloc_node().
-	 */
-	if (node != NUMA_NO_NODE && !node_state(node, N_MEMORY))
-		node = NUMA_NO_NODE;
-	if (node != NUMA_NO_NODE &&
-	    !(gfp & ~(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN)))
-		return gfp & __GFP_ZERO ? vzalloc_node(size, node) :
-					  vmalloc_node(size, node);
-	return __vmalloc(size, gfp);
-}
-EXPORT_SYMBOL_GPL(kmag_kvmalloc_node);
-
-void kmag_kvfree(const void *p)
-{
-	if (is_vmalloc_addr(p))
-		vfree(p);
-	else
-		__kmag_free(p, NULL, _RET_IP_);
-}
-EXPORT_SYMBOL_GPL(kmag_kvfree);
-
-void kmag_kvfree_sensitive(const void *p, size_t len)
-{
-	if (ZERO_OR_NULL_PTR(p))
-		return;
-	memzero_explicit((void *)p, len);
-	if (is_vmalloc_addr(p))
-		vfree(p);
-	else
-		__kmag_free(p, NULL, _RET_IP_);
-}
-EXPORT_SYMBOL_GPL(kmag_kvfree_sensitive);
-
-void *kmag_kvrealloc(const void *p, size_t oldsize, size_t newsize, gfp_t gfp)
-{
-	void *n;
-
-	if (oldsize >= newsize)
-		return (void *)p;
-	n = kmag_kvmalloc_node(newsize, gfp, NUMA_NO_NODE);
-	if (!n)
-		return NULL;
-	if (p)
-		memcpy(n, p, oldsize);
-	kmag_kvfree(p);
-	return n;
-}
-EXPORT_SYMBOL_GPL(kmag_kvrealloc);
-
-bool kmag_owns(const void *p)
-{
-	bool owned;
-
-	if (ZERO_OR_NULL_PTR(p) || !virt_addr_valid(p))
-		return false;
-	rcu_read_lock();
-	owned = kmag_map_entry(p);
-	rcu_read_unlock();
-	return owned;
-}
-EXPORT_SYMBOL_GPL(kmag_owns);
-
-/* Named caches. */
-
-/*
- * What kmem_cache_create() accepts in 6.1 (SLAB_FLAGS_PERMITTED), and what
- * kmag does with it:
- *   SLAB_HWCACHE_ALIGN       objects aligned to a cache line (or a fraction);
- *   SLAB_TYPESAFE_BY_RCU     rcu.c: spans freed after a grace period;
- *   SLAB_RED_ZONE, SLAB_POISON, SLAB_STORE_USER, SLAB_CONSISTENCY_CHECKS,
- *   SLAB_TRACE               debug.c: a debug cache;
- *   SLAB_PANIC               panic if the cache cannot be created;
- *   SLAB_NOLEAKTRACE         objects not registered with kmemleak;
- *   SLAB_RECLAIM_ACCOUNT (= SLAB_TEMPORARY)
- *                            span pages counted in SReclaimable, not
- *                            SUnreclaim (pageheap.c);
- *   SLAB_NO_USER_FLAGS       debug= does not apply to the cache;
- *   SLAB_ACCOUNT             accepted, nothing charged: kmag's pages hold
- *                            objects of many cgroups, and per-object
- *                            charging (obj_cgroup) is not exported;
- *   SLAB_MEM_SPREAD          no-op, as in SLUB (cpuset page spreading);
- *   SLAB_DEBUG_OBJECTS       no-op: kmag runs no debugobjects check on free,
- *                            which is all the flag turns off.
- * SLAB_CACHE_DMA and SLAB_CACHE_DMA32 are refused (kmag has no DMA zone
- * memory); so is anything else, as kmem_cache_create() refuses it.
- */
-/*
- * An unsigned long, as the flags argument: the SLAB_ flags are 32-bit, and
- * ~ of a 32-bit mask would let every bit above 31 through.
- */
-#define KMAG_CACHE_FLAGS ((__force unsigned long)(SLAB_HWCACHE_ALIGN | \
-			  SLAB_TYPESAFE_BY_RCU | KMAG_DEBUG_FLAGS | SLAB_PANIC | \
-			  SLAB_NOLEAKTRACE | SLAB_RECLAIM_ACCOUNT | \
-			  SLAB_NO_USER_FLAGS | SLAB_ACCOUNT | SLAB_MEM_SPREAD | \
-			  SLAB_DEBUG_OBJECTS))
-
-/* Why a cache cannot be made from these arguments, or NULL. */
-static const char *kmag_cache_args_bad(const char *name, unsigned int size,
-				       unsigned int align, unsigned long flags,
-				       unsigned int useroffset,
-				       unsigned int usersize)
-{
-	if (!name)
-		return "no name";
-	if (!*name || strnlen(name, KMAG_NAME_LEN) >= KMAG_NAME_LEN)
-		return "name empty or longer than 63 characters";
-	if (!size || size > KMAG_MAX_SMALL)
-		return "size not in 1..32768";
-	if (align && (!is_power_of_2(align) || align > PAGE_SIZE))
-		return "align not a power of two up to PAGE_SIZE";
-	if (flags & (SLAB_CACHE_DMA | SLAB_CACHE_DMA32))
-		return "SLAB_CACHE_DMA/SLAB_CACHE_DMA32: kmag has no DMA memory";
-	if (flags & ~KMAG_CACHE_FLAGS)
-		return "unknown flags";
-	if ((!usersize && useroffset) || usersize > size ||
-	    useroffset > size - usersize)
-		return "usercopy window outside the object";
-	return NULL;
-}
-
-struct kmag_cache *kmag_cache_create_usercopy(const char *name,
-					      unsigned int size,
-					      unsigned int align,
-					      unsigned long flags,
-					      unsigned int useroffset,
-					      unsigned int usersize,
-					      void (*ctor)(void *))
-{
-	unsigned long unknown = flags & ~KMAG_CACHE_FLAGS;
-	struct kmag_cache *c = NULL;
-	const char *why, *shown;
-	unsigned int ralign;
-
-	might_sleep();
-	why = kmag_cache_args_bad(name, size, align, flags, useroffset, usersize);
-	if (why) {
-		shown = name ? (strnlen(name, KMAG_NAME_LEN) < KMAG_NAME_LEN ?
-				name : "(name too long)") : "(null)";
-		if (unknown)
-			pr_err("kmag: cache_create(%s, size %u, align %u, flags %#lx): %s: bits %#lx\n",
-			       shown, size, align, flags, why, unknown);
-		else
-			pr_err("kmag: cache_create(%s, size %u, align %u, flags %#lx): %s\n",
-			       shown, size, align, flags, why);
-		goto out;
-	}
-	align = max(align, 8U);
-	if (flags & SLAB_HWCACHE_ALIGN) {
-		ralign = cache_line_size();
-		while (size <= ralign / 2)
-			ralign /= 2;
-		align = max(align, ralign);
-	}
-	if (ALIGN(size, align) > KMAG_MAX_SMALL) {
-		pr_err("kmag: cache_create(%s): %u bytes aligned to %u is too large\n",
-		       name, size, align);
-		goto out;
-	}
-	/* debug= adds to the flags the client asked for, unless told not to. */
-	if (!(flags & SLAB_NO_USER_FLAGS))
-		flags |= kmag_debug_flags_for(name);
-	c = kmag_cache_new(name, size, align, 0, ctor, -1, flags);
-	if (c) {
-		c->useroffset = useroffset;
-		c->usersize = usersize;
-	}
-out:
-	if (!c && (flags & SLAB_PANIC))
-		panic("kmag: cannot create cache %s\n", name ?: "(null)");
-	return c;
-}
-EXPORT_SYMBOL_GPL(kmag_cache_create_usercopy);
-
-struct kmag_cache *kmag_cache_create(const char *name, unsigned int size,
-				     unsigned int align, unsigned long flags,
-				     void (*ctor)(void *))
-{
-	return kmag_cache_create_usercopy(name, size, align, flags, 0, 0, ctor);
-}
-EXPORT_SYMBOL_GPL(kmag_cache_create);
+/* Named caches (created in cache.c). */
 
 /* @ip: the API's caller (bulk calls pass theirs, not their own address). */
 static __always_inline void *__kmag_cache_alloc(struct kmag_cache *c, gfp_t gfp,
@@ -975,70 +696,3 @@ unsigned int kmag_cache_size(struct kmag_cache *c)
 	return c ? c->obj_size : 0;
 }
 EXPORT_SYMBOL_GPL(kmag_cache_size);
-
-bool kmag_dump_obj(const void *p)
-{
-	unsigned long owner, base, track, obj;
-	struct kmag_cache *c;
-	struct kmag_span *s;
-	bool live;
-	long idx;
-
-	if (ZERO_OR_NULL_PTR(p) || !virt_addr_valid(p))
-		return false;
-	rcu_read_lock();
-	s = kmag_map_entry(p);
-	if (!s) {
-		rcu_read_unlock();
-		return false;
-	}
-	/* Past the first page of a large object, or memory kmag took back. */
-	if (s == KMAG_MAP_GONE) {
-		s = kmag_span_covering(p);
-		if (!s || kmag_span_state(s) != KMAG_SPAN_LARGE ||
-		    (unsigned long)p >= READ_ONCE(s->base) +
-					((unsigned long)READ_ONCE(s->npages) << PAGE_SHIFT)) {
-			rcu_read_unlock();
-			pr_info("kmag: %p: in a page kmag holds, in no object (freed)\n", p);
-			return true;
-		}
-	}
-	owner = READ_ONCE(s->owner);
-	base = READ_ONCE(s->base);
-	switch (kmag_owner_state(owner)) {
-	case KMAG_SPAN_SMALL:
-		c = kmag_owner_cache(owner);
-		/* The slot holding @p, wherever in it @p points. */
-		idx = ((unsigned long)p - base) / c->size;
-		if ((unsigned long)p < base ||
-		    (unsigned long)p >= base + ((unsigned long)READ_ONCE(s->npages) << PAGE_SHIFT) ||
-		    idx >= c->objs_per_span) {
-			pr_info("kmag: %p: cache %s, in span %p but in no slot (span tail)\n",
-				p, c->name, (void *)base);
-			break;
-		}
-		obj = base + idx * c->size + c->red_left;
-		live = kmag_inuse_test(c, s, idx);
-		pr_info("kmag: %p: cache %s (object size %u, slot %u) object %p offset %ld, %s, span %p node %d\n",
-			p, c->name, c->obj_size, c->size, (void *)obj,
-			(long)((unsigned long)p - obj), live ? "allocated" : "free",
-			(void *)base, s->nid);
-		track = kmag_debug_track_addr(c, (void *)obj, false);
-		if (track)
-			pr_info("kmag:   last allocated by %pS\n", (void *)track);
-		track = kmag_debug_track_addr(c, (void *)obj, true);
-		if (track)
-			pr_info("kmag:   last freed by %pS\n", (void *)track);
-		break;
-	case KMAG_SPAN_LARGE:
-		pr_info("kmag: %p: large object %p of %u pages, offset %lu, node %d\n",
-			p, (void *)base, READ_ONCE(s->npages),
-			(unsigned long)p - base, s->nid);
-		break;
-	default:
-		pr_info("kmag: %p: in a free span of kmag's page heap\n", p);
-	}
-	rcu_read_unlock();
-	return true;
-}
-EXPORT_SYMBOL_GPL(kmag_dump_obj);

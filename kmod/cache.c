@@ -322,3 +322,120 @@ void kmag_classes_exit(void)
 	kmag_wq = NULL;
 	memset(kmag_classes, 0, sizeof(kmag_classes));
 }
+
+/*
+ * What kmem_cache_create() accepts in 6.1 (SLAB_FLAGS_PERMITTED), and what
+ * kmag does with it:
+ *   SLAB_HWCACHE_ALIGN       objects aligned to a cache line (or a fraction);
+ *   SLAB_TYPESAFE_BY_RCU     rcu.c: spans freed after a grace period;
+ *   SLAB_RED_ZONE, SLAB_POISON, SLAB_STORE_USER, SLAB_CONSISTENCY_CHECKS,
+ *   SLAB_TRACE               debug.c: a debug cache;
+ *   SLAB_PANIC               panic if the cache cannot be created;
+ *   SLAB_NOLEAKTRACE         objects not registered with kmemleak;
+ *   SLAB_RECLAIM_ACCOUNT (= SLAB_TEMPORARY)
+ *                            span pages counted in SReclaimable, not
+ *                            SUnreclaim (pageheap.c);
+ *   SLAB_NO_USER_FLAGS       debug= does not apply to the cache;
+ *   SLAB_ACCOUNT             accepted, nothing charged: kmag's pages hold
+ *                            objects of many cgroups, and per-object
+ *                            charging (obj_cgroup) is not exported;
+ *   SLAB_MEM_SPREAD          no-op, as in SLUB (cpuset page spreading);
+ *   SLAB_DEBUG_OBJECTS       no-op: kmag runs no debugobjects check on free,
+ *                            which is all the flag turns off.
+ * SLAB_CACHE_DMA and SLAB_CACHE_DMA32 are refused (kmag has no DMA zone
+ * memory); so is anything else, as kmem_cache_create() refuses it.
+ */
+/*
+ * An unsigned long, as the flags argument: the SLAB_ flags are 32-bit, and
+ * ~ of a 32-bit mask would let every bit above 31 through.
+ */
+#define KMAG_CACHE_FLAGS ((__force unsigned long)(SLAB_HWCACHE_ALIGN | \
+			  SLAB_TYPESAFE_BY_RCU | KMAG_DEBUG_FLAGS | SLAB_PANIC | \
+			  SLAB_NOLEAKTRACE | SLAB_RECLAIM_ACCOUNT | \
+			  SLAB_NO_USER_FLAGS | SLAB_ACCOUNT | SLAB_MEM_SPREAD | \
+			  SLAB_DEBUG_OBJECTS))
+
+/* Why a cache cannot be made from these arguments, or NULL. */
+static const char *kmag_cache_args_bad(const char *name, unsigned int size,
+				       unsigned int align, unsigned long flags,
+				       unsigned int useroffset,
+				       unsigned int usersize)
+{
+	if (!name)
+		return "no name";
+	if (!*name || strnlen(name, KMAG_NAME_LEN) >= KMAG_NAME_LEN)
+		return "name empty or longer than 63 characters";
+	if (!size || size > KMAG_MAX_SMALL)
+		return "size not in 1..32768";
+	if (align && (!is_power_of_2(align) || align > PAGE_SIZE))
+		return "align not a power of two up to PAGE_SIZE";
+	if (flags & (SLAB_CACHE_DMA | SLAB_CACHE_DMA32))
+		return "SLAB_CACHE_DMA/SLAB_CACHE_DMA32: kmag has no DMA memory";
+	if (flags & ~KMAG_CACHE_FLAGS)
+		return "unknown flags";
+	if ((!usersize && useroffset) || usersize > size ||
+	    useroffset > size - usersize)
+		return "usercopy window outside the object";
+	return NULL;
+}
+
+struct kmag_cache *kmag_cache_create_usercopy(const char *name,
+					      unsigned int size,
+					      unsigned int align,
+					      unsigned long flags,
+					      unsigned int useroffset,
+					      unsigned int usersize,
+					      void (*ctor)(void *))
+{
+	unsigned long unknown = flags & ~KMAG_CACHE_FLAGS;
+	struct kmag_cache *c = NULL;
+	const char *why, *shown;
+	unsigned int ralign;
+
+	might_sleep();
+	why = kmag_cache_args_bad(name, size, align, flags, useroffset, usersize);
+	if (why) {
+		shown = name ? (strnlen(name, KMAG_NAME_LEN) < KMAG_NAME_LEN ?
+				name : "(name too long)") : "(null)";
+		if (unknown)
+			pr_err("kmag: cache_create(%s, size %u, align %u, flags %#lx): %s: bits %#lx\n",
+			       shown, size, align, flags, why, unknown);
+		else
+			pr_err("kmag: cache_create(%s, size %u, align %u, flags %#lx): %s\n",
+			       shown, size, align, flags, why);
+		goto out;
+	}
+	align = max(align, 8U);
+	if (flags & SLAB_HWCACHE_ALIGN) {
+		ralign = cache_line_size();
+		while (size <= ralign / 2)
+			ralign /= 2;
+		align = max(align, ralign);
+	}
+	if (ALIGN(size, align) > KMAG_MAX_SMALL) {
+		pr_err("kmag: cache_create(%s): %u bytes aligned to %u is too large\n",
+		       name, size, align);
+		goto out;
+	}
+	/* debug= adds to the flags the client asked for, unless told not to. */
+	if (!(flags & SLAB_NO_USER_FLAGS))
+		flags |= kmag_debug_flags_for(name);
+	c = kmag_cache_new(name, size, align, 0, ctor, -1, flags);
+	if (c) {
+		c->useroffset = useroffset;
+		c->usersize = usersize;
+	}
+out:
+	if (!c && (flags & SLAB_PANIC))
+		panic("kmag: cannot create cache %s\n", name ?: "(null)");
+	return c;
+}
+EXPORT_SYMBOL_GPL(kmag_cache_create_usercopy);
+
+struct kmag_cache *kmag_cache_create(const char *name, unsigned int size,
+				     unsigned int align, unsigned long flags,
+				     void (*ctor)(void *))
+{
+	return kmag_cache_create_usercopy(name, size, align, flags, 0, 0, ctor);
+}
+EXPORT_SYMBOL_GPL(kmag_cache_create);

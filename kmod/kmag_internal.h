@@ -20,8 +20,11 @@
  *      pageheap.c     the page heap over the buddy allocator (mheap role),
  *                     and the pointer -> span map.
  *      large.c        objects above 32 KiB, straight from the page heap.
- *      cache.c        cache lifecycle (class caches, named caches).
+ *      cache.c        cache lifecycle (class caches, named caches, the
+ *                     SLAB_ flags a cache may be created with).
  *      api.c          the exported API and its fast paths.
+ *      slab_api.c     the rest of slab.h on top of api.c: kvmalloc,
+ *                     dup, bulk free, roundup, kmag_owns, kmag_dump_obj.
  *      reclaim.c      giving memory back: reaping, scavenging, shrinker.
  *      stats.c        statistics and the debugfs files.
  *      debug.c        reports of invalid and double frees.
@@ -211,6 +214,19 @@
  *    kmalloc. A freed object waits in a bounded FIFO quarantine before it
  *    goes back to its magazines, so that a late access still hits poison.
  *    kmemleak: objects are registered while handed out, and only then.
+ *
+ * 14. The kernel's view (pageheap.c, central.c, large.c). kmag's pages are
+ *    slab memory to the kernel's tools: each page is counted in its node's
+ *    NR_SLAB_UNRECLAIMABLE_B from the moment the buddy allocator hands it
+ *    over until it goes back, and moves to NR_SLAB_RECLAIMABLE_B while a
+ *    span of a SLAB_RECLAIM_ACCOUNT cache uses it (span->reclaimable), so
+ *    /proc/meminfo's Slab adds up. Pages also move between users inside
+ *    kmag without passing the page allocator, which would have zeroed
+ *    them under init_on_alloc/init_on_free: a span is cleared when it is
+ *    handed to its new cache if that cache will not zero its objects
+ *    itself (kmag_span_want_clear()), a large object on alloc.
+ *    include/kmag_slab.h maps the slab API's names onto kmag's and sends
+ *    memory kmag does not hold (kmag_owns()) to the kernel's functions.
  */
 #ifndef KMAG_INTERNAL_H
 #define KMAG_INTERNAL_H
@@ -655,6 +671,14 @@ extern struct list_head kmag_caches;
 extern struct mutex kmag_caches_mutex;
 extern struct workqueue_struct *kmag_wq;
 int kmag_size_class(size_t size);
+void kmag_free_caller(const void *p, unsigned long ip);
+
+/* A node id that is neither NUMA_NO_NODE nor one this machine can have. */
+static inline bool kmag_node_impossible(int node)
+{
+	return node != NUMA_NO_NODE &&
+	       (node < 0 || node >= nr_node_ids || !node_possible(node));
+}
 struct kmag_cache *kmag_cache_new(const char *name, unsigned int size,
 				  unsigned int align, unsigned int npages,
 				  void (*ctor)(void *), int class_idx,
