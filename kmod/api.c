@@ -12,6 +12,9 @@
  * magazine, count, IRQs back; only a full magazine goes to kmag_free_slow().
  * Large objects and bad frees go to kmag_free_other(). Zeroing (init_on_alloc,
  * __GFP_ZERO, init_on_free) is done with IRQs on.
+ * Tracepoints (kmag_trace.h, §15): one event per call that succeeded or free
+ * that kmag accepted, emitted here at the API level; off, each is a no-op
+ * jump (a static key) and its arguments are not even computed.
  */
 #include <linux/cpu.h>
 #include <linux/module.h>
@@ -20,6 +23,7 @@
 #include <linux/string.h>
 
 #include "kmag_internal.h"
+#include "kmag_trace.h"
 #include "sizeclasses.h"
 
 /*
@@ -162,10 +166,14 @@ static __always_inline void *kmag_cache_alloc_fast(struct kmag_cache *c,
 	return kmag_alloc_done(c, cc, p, gfp, req, flags);
 }
 
-/* @ip: the API's caller, for owner tracks (debug caches). */
+/*
+ * @ip: the API's caller, for owner tracks (debug caches) and tracepoints;
+ * the events get the @node asked for, before any fallback (§15).
+ */
 static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node,
 					 unsigned long ip)
 {
+	const int req_node = node;
 	struct kmag_cache *c;
 	void *p;
 
@@ -184,16 +192,26 @@ static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node,
 			node = NUMA_NO_NODE;
 		if (size > KMAG_MAX_SMALL) {
 			p = kmag_large_alloc(size, gfp, node);
-			if (!p)
+			if (!p) {
 				this_cpu_inc(kmag_pcpu_stat[KMAG_ALLOC_FAIL]);
+				return NULL;
+			}
+			trace_kmag_alloc(ip, p, size, PAGE_ALIGN(size), gfp, req_node);
+			trace_kmag_large_alloc(ip, p, size, PAGE_ALIGN(size), gfp,
+					       req_node);
 			return p;
 		}
-		if (node != NUMA_NO_NODE)
-			return kmag_cache_alloc_fast(kmag_classes[kmag_class_of(size)],
-						     gfp, node, size, ip);
+		if (node != NUMA_NO_NODE) {
+			c = kmag_classes[kmag_class_of(size)];
+			p = kmag_cache_alloc_fast(c, gfp, node, size, ip);
+			trace_kmag_alloc(ip, p, size, c->obj_size, gfp, req_node);
+			return p;
+		}
 	}
 	c = kmag_classes[kmag_class_of(size)];
-	return kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, size, ip);
+	p = kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, size, ip);
+	trace_kmag_alloc(ip, p, size, c->obj_size, gfp, req_node);
+	return p;
 }
 
 void *kmag_alloc(size_t size, gfp_t gfp)
@@ -268,6 +286,36 @@ static __always_inline void kmag_free_push(struct kmag_cache *c, void *p,
 	local_unlock_irqrestore(&kmag_lock, flags);
 }
 
+/* The event of a free kmag accepted: kmag_cache_free if @want, else kmag_free. */
+static __always_inline void kmag_trace_free(const void *p, struct kmag_cache *want,
+					    unsigned long ip)
+{
+	if (want)
+		trace_kmag_cache_free(ip, p, want);
+	else
+		trace_kmag_free(ip, p);
+}
+
+/*
+ * kmag_free_push() of an object kmag accepted (its in-use bit cleared by
+ * this free), with its event (§15): kmag_free once IRQs are back on;
+ * kmag_cache_free before the push, while the magazine lock keeps @want
+ * (and its name) alive: the push of a destroyed cache's last object lets
+ * the cache go.
+ */
+static __always_inline void kmag_free_push_traced(struct kmag_cache *c,
+						  const void *p,
+						  struct kmag_cache *want,
+						  unsigned long flags,
+						  unsigned long ip)
+{
+	if (want)
+		trace_kmag_cache_free(ip, p, want);
+	kmag_free_push(c, (void *)p, flags);
+	if (!want)
+		trace_kmag_free(ip, p);
+}
+
 /*
  * @p maps to no span although kmag holds its page: memory kmag took back
  * (a double free), or a page inside a live large object, which maps only
@@ -318,7 +366,9 @@ static noinline void kmag_free_other(const void *p, struct kmag_cache *want,
 		}
 		c = kmag_owner_cache(owner);
 		if (unlikely(c->flags & KMAG_DEBUG_FLAGS)) {
-			kmag_debug_free(c, s, owner, p, ip);
+			/* Still IRQs off: @want cannot go away (§15). */
+			if (kmag_debug_free(c, s, owner, p, ip))
+				kmag_trace_free(p, want, ip);
 			local_unlock_irqrestore(&kmag_lock, flags);
 			return;
 		}
@@ -334,7 +384,7 @@ static noinline void kmag_free_other(const void *p, struct kmag_cache *want,
 		case KMAG_TAKEN:
 			break;
 		}
-		kmag_free_push(c, (void *)p, flags);
+		kmag_free_push_traced(c, p, want, flags, ip);
 		return;
 	case KMAG_SPAN_LARGE:
 		if (want) {
@@ -353,6 +403,7 @@ static noinline void kmag_free_other(const void *p, struct kmag_cache *want,
 			    KMAG_OWNER_FREEING) != ((unsigned long)p | KMAG_OWNER_LARGE))
 			goto twice;
 		local_unlock_irqrestore(&kmag_lock, flags);
+		trace_kmag_free(ip, p);
 		kmag_large_free(s);
 		return;
 	default:
@@ -402,12 +453,13 @@ static __always_inline void __kmag_free(const void *p, struct kmag_cache *want,
 		    cmpxchg(&s->owner, owner, KMAG_OWNER_FREEING) != owner)
 			goto other;
 		local_unlock_irqrestore(&kmag_lock, flags);
+		trace_kmag_free(ip, p);
 		kmag_large_free(s);
 		return;
 	}
 	if (unlikely(kmag_obj_take(s, owner, p) != KMAG_TAKEN))
 		goto other;	/* reported there, after a second look */
-	kmag_free_push(kmag_owner_cache(owner), (void *)p, flags);
+	kmag_free_push_traced(kmag_owner_cache(owner), p, want, flags, ip);
 	return;
 other:
 	local_unlock_irqrestore(&kmag_lock, flags);
@@ -581,6 +633,8 @@ EXPORT_SYMBOL_GPL(__kmag_alloc_track_caller);
 static __always_inline void *__kmag_cache_alloc(struct kmag_cache *c, gfp_t gfp,
 						unsigned long ip)
 {
+	void *p;
+
 	might_sleep_if(gfpflags_allow_blocking(gfp));
 	if (unlikely(!c || c->dead || (gfp & (__GFP_DMA | __GFP_DMA32)))) {
 		pr_err_ratelimited("kmag: cache_alloc from %s cache\n",
@@ -589,7 +643,9 @@ static __always_inline void *__kmag_cache_alloc(struct kmag_cache *c, gfp_t gfp,
 	}
 	if (kmag_fail_should(c, c->obj_size, gfp))
 		return NULL;
-	return kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, c->obj_size, ip);
+	p = kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, c->obj_size, ip);
+	trace_kmag_cache_alloc(ip, p, c, gfp, NUMA_NO_NODE);
+	return p;
 }
 
 static __always_inline void __kmag_cache_free(struct kmag_cache *c, void *p,
@@ -661,6 +717,8 @@ EXPORT_SYMBOL_GPL(kmag_cache_zalloc);
 
 void *kmag_cache_alloc_node(struct kmag_cache *c, gfp_t gfp, int node)
 {
+	void *p;
+
 	if (node == NUMA_NO_NODE)
 		return __kmag_cache_alloc(c, gfp, _RET_IP_);
 	might_sleep_if(gfpflags_allow_blocking(gfp));
@@ -674,8 +732,11 @@ void *kmag_cache_alloc_node(struct kmag_cache *c, gfp_t gfp, int node)
 		return NULL;
 	/* An offline or memoryless node: fall back as kmem_cache_alloc_node(). */
 	if (!(gfp & __GFP_THISNODE) && !node_state(node, N_MEMORY))
-		return kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, c->obj_size, _RET_IP_);
-	return kmag_cache_alloc_fast(c, gfp, node, c->obj_size, _RET_IP_);
+		p = kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, c->obj_size, _RET_IP_);
+	else
+		p = kmag_cache_alloc_fast(c, gfp, node, c->obj_size, _RET_IP_);
+	trace_kmag_cache_alloc(_RET_IP_, p, c, gfp, node);
+	return p;
 }
 EXPORT_SYMBOL_GPL(kmag_cache_alloc_node);
 

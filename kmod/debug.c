@@ -758,8 +758,9 @@ void *kmag_debug_alloc(struct kmag_cache *c, gfp_t gfp, int nid, size_t req,
  * kmag_debug_take()).
  *
  * Context: magazine lock held (IRQs off).
+ * Return: true if the free was accepted, false if it was reported.
  */
-void kmag_debug_free(struct kmag_cache *c, struct kmag_span *s,
+bool kmag_debug_free(struct kmag_cache *c, struct kmag_span *s,
 		     unsigned long owner, const void *p, unsigned long ip)
 {
 	u8 *slot = (u8 *)p - c->red_left;
@@ -770,16 +771,16 @@ void kmag_debug_free(struct kmag_cache *c, struct kmag_span *s,
 	case KMAG_NOT_START:
 		spin_unlock_irqrestore(&c->central.lock, flags);
 		kmag_report_invalid(p, "not the start of an object", ip);
-		return;
+		return false;
 	case KMAG_NOT_OUT:
 		/* Reported under the lock: the span cannot go meanwhile. */
 		kmag_report_double(c, p, ip);
 		spin_unlock_irqrestore(&c->central.lock, flags);
-		return;
+		return false;
 	case KMAG_STALE:
 		spin_unlock_irqrestore(&c->central.lock, flags);
 		kmag_report_invalid(p, "a stale pointer", ip);
-		return;
+		return false;
 	case KMAG_TAKEN:
 		break;
 	}
@@ -798,6 +799,7 @@ void kmag_debug_free(struct kmag_cache *c, struct kmag_span *s,
 	this_cpu_inc(c->cpu->stat[KMAG_MAG_MISS]);
 	kmag_central_put(c, (void **)&slot, 1);
 	spin_unlock_irqrestore(&c->central.lock, flags);
+	return true;
 }
 
 /**

@@ -31,6 +31,7 @@
  *      rcu.c          kmag_free_rcu(): frees after a grace period.
  *      fail.c         fault injection for clients (debugfs fail/).
  *      sanitize.c     KASAN and kmemleak for kmag objects, the quarantine.
+ *      trace.c        the tracepoints (kmag_trace.h), §15.
  *
  * 2. Vocabulary.
  *    class      one row of the size-class table: object size, span pages,
@@ -227,6 +228,27 @@
  *    itself (kmag_span_want_clear()), a large object on alloc.
  *    include/kmag_slab.h maps the slab API's names onto kmag's and sends
  *    memory kmag does not hold (kmag_owns()) to the kernel's functions.
+ *
+ * 15. Tracepoints (kmag_trace.h, created in trace.c, emitted by api.c).
+ *    kmag:kmag_alloc, kmag:kmag_large_alloc and kmag:kmag_cache_alloc carry
+ *    kmem:kmalloc's fields (call_site, ptr, bytes_req, bytes_alloc,
+ *    gfp_flags, node), the cache events also the cache's name;
+ *    kmag:kmag_free and kmag:kmag_cache_free kmem:kfree's (call_site, ptr)
+ *    and kmem:kmem_cache_free's (plus name). call_site is the API's caller
+ *    (the ip the paths carry for owner tracks); bytes_alloc the usable
+ *    size: the class or object size, PAGE_ALIGN(size) for a large object;
+ *    node the node the caller asked for (NUMA_NO_NODE, -1, without one),
+ *    as kmem reports it, not where the memory lies. Every kmag_alloc*()
+ *    call that returns an object emits kmag_alloc; one above 32 KiB then
+ *    emits kmag_large_alloc too, so that kmag_alloc alone sees every
+ *    allocation a kmag_free will match. Only successes are traced (a
+ *    condition, tested only while the event is on) and only frees kmag
+ *    accepts: invalid and double frees are reported, not traced. The
+ *    events are emitted outside the magazine lock, except a small object's
+ *    kmag_cache_free and a debug cache's free events: kmag knows a free
+ *    is valid only under that lock, and once the object is back a
+ *    destroyed cache (and its name) may go with its last object. Off, an
+ *    event is one static-key no-op jump and its arguments are not computed.
  */
 #ifndef KMAG_INTERNAL_H
 #define KMAG_INTERNAL_H
@@ -832,7 +854,7 @@ unsigned int kmag_debug_layout(struct kmag_cache *c, unsigned int obj_size,
 void kmag_debug_init_span(struct kmag_cache *c, struct kmag_span *s);
 void *kmag_debug_alloc(struct kmag_cache *c, gfp_t gfp, int nid, size_t req,
 		       unsigned long ip);
-void kmag_debug_free(struct kmag_cache *c, struct kmag_span *s,
+bool kmag_debug_free(struct kmag_cache *c, struct kmag_span *s,
 		     unsigned long owner, const void *p, unsigned long ip);
 void kmag_debug_cache_added(struct kmag_cache *c);
 void kmag_debug_cache_gone(struct kmag_cache *c);
