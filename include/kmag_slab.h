@@ -91,11 +91,9 @@ static inline void *kmag_slab_krealloc(const void *p, size_t n, gfp_t gfp)
 static inline void *kmag_slab_krealloc_array(const void *p, size_t n,
 					     size_t size, gfp_t gfp)
 {
-	size_t bytes;
-
-	if (unlikely(check_mul_overflow(n, size, &bytes)))
-		return NULL;
-	return kmag_slab_krealloc(p, bytes, gfp);
+	if (!ZERO_OR_NULL_PTR(p) && !kmag_owns(p))
+		return krealloc_array((void *)p, n, size, gfp);
+	return kmag_krealloc_array(p, n, size, gfp);
 }
 
 static inline void *kmag_slab_kvrealloc(const void *p, size_t oldsize,

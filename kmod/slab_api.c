@@ -130,12 +130,18 @@ void *kmag_kvmalloc_node(size_t size, gfp_t gfp, int node)
 }
 EXPORT_SYMBOL_GPL(kmag_kvmalloc_node);
 
-void kmag_kvfree(const void *p)
+/* kvfree() on behalf of @ip: vmalloc memory to vfree, the rest to kmag. */
+static void kmag_kvfree_caller(const void *p, unsigned long ip)
 {
 	if (is_vmalloc_addr(p))
 		vfree(p);
 	else
-		kmag_free_caller(p, _RET_IP_);
+		kmag_free_caller(p, ip);
+}
+
+void kmag_kvfree(const void *p)
+{
+	kmag_kvfree_caller(p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_kvfree);
 
@@ -144,10 +150,7 @@ void kmag_kvfree_sensitive(const void *p, size_t len)
 	if (ZERO_OR_NULL_PTR(p))
 		return;
 	memzero_explicit((void *)p, len);
-	if (is_vmalloc_addr(p))
-		vfree(p);
-	else
-		kmag_free_caller(p, _RET_IP_);
+	kmag_kvfree_caller(p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(kmag_kvfree_sensitive);
 
@@ -162,7 +165,7 @@ void *kmag_kvrealloc(const void *p, size_t oldsize, size_t newsize, gfp_t gfp)
 		return NULL;
 	if (p)
 		memcpy(n, p, oldsize);
-	kmag_kvfree(p);
+	kmag_kvfree_caller(p, _RET_IP_);
 	return n;
 }
 EXPORT_SYMBOL_GPL(kmag_kvrealloc);

@@ -263,33 +263,35 @@ static bool kmag_test_span_kept(struct kunit *test, struct kmag_cache *c,
 	return kept;
 }
 
-/* SLAB_TYPESAFE_BY_RCU: an emptied span waits for a grace period. */
-static void kmag_rcu_typesafe_span(struct kunit *test)
+/*
+ * kmag_test_span_kept() on a 256-byte cache @name with @flags and a plain
+ * cache @other_name beside it: @kept is what it must find.
+ */
+static void kmag_rcu_span_case(struct kunit *test, const char *name,
+			       const char *other_name, unsigned long flags,
+			       bool kept)
 {
-	struct kmag_cache *c = kmag_cache_create("kmag_test_typesafe", 256, 0,
-						 SLAB_TYPESAFE_BY_RCU, NULL);
-	struct kmag_cache *other = kmag_cache_create("kmag_test_typesafe_other", 256,
-						     0, 0, NULL);
+	struct kmag_cache *c = kmag_cache_create(name, 256, 0, flags, NULL);
+	struct kmag_cache *other = kmag_cache_create(other_name, 256, 0, 0, NULL);
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_ASSERT_NOT_NULL(test, other);
-	KUNIT_EXPECT_TRUE(test, kmag_test_span_kept(test, c, other));
+	KUNIT_EXPECT_EQ(test, kmag_test_span_kept(test, c, other), kept);
 	kmag_cache_destroy(other);
 	kmag_cache_destroy(c);
+}
+
+/* SLAB_TYPESAFE_BY_RCU: an emptied span waits for a grace period. */
+static void kmag_rcu_typesafe_span(struct kunit *test)
+{
+	kmag_rcu_span_case(test, "kmag_test_typesafe", "kmag_test_typesafe_other",
+			   SLAB_TYPESAFE_BY_RCU, true);
 }
 
 /* The control: a plain cache gives the span back at once (the check sees it). */
 static void kmag_rcu_plain_span(struct kunit *test)
 {
-	struct kmag_cache *c = kmag_cache_create("kmag_test_plain", 256, 0, 0, NULL);
-	struct kmag_cache *other = kmag_cache_create("kmag_test_plain_other", 256,
-						     0, 0, NULL);
-
-	KUNIT_ASSERT_NOT_NULL(test, c);
-	KUNIT_ASSERT_NOT_NULL(test, other);
-	KUNIT_EXPECT_FALSE(test, kmag_test_span_kept(test, c, other));
-	kmag_cache_destroy(other);
-	kmag_cache_destroy(c);
+	kmag_rcu_span_case(test, "kmag_test_plain", "kmag_test_plain_other", 0, false);
 }
 
 /*
