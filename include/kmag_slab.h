@@ -42,6 +42,7 @@
 #include <linux/vmalloc.h>
 
 #include <kmag.h>
+#include <kmag_compat.h>
 
 /* Memory of either origin: kmag's goes to kmag, the rest to the kernel. */
 static inline void kmag_slab_kfree(const void *p)
@@ -96,6 +97,7 @@ static inline void *kmag_slab_krealloc_array(const void *p, size_t n,
 	return kmag_krealloc_array(p, n, size, gfp);
 }
 
+#ifdef KMAG_KVREALLOC_HAS_OLDSIZE
 static inline void *kmag_slab_kvrealloc(const void *p, size_t oldsize,
 					size_t newsize, gfp_t gfp)
 {
@@ -103,6 +105,17 @@ static inline void *kmag_slab_kvrealloc(const void *p, size_t oldsize,
 		return kvrealloc(p, oldsize, newsize, gfp);
 	return kmag_kvrealloc(p, oldsize, newsize, gfp);
 }
+#else
+/* 6.11+: no old size; vmalloc memory is the kernel's vrealloc()'s. */
+static inline void *kmag_slab_kvrealloc(const void *p, size_t newsize,
+					gfp_t gfp)
+{
+	if (!ZERO_OR_NULL_PTR(p) && !kmag_owns(p))
+		return kvrealloc(p, newsize, gfp);
+	return kmag_kvrealloc(p, ZERO_OR_NULL_PTR(p) ? 0 : kmag_size(p),
+			      newsize, gfp);
+}
+#endif
 
 static inline void kmag_slab_kfree_bulk(size_t n, void **p)
 {

@@ -14,6 +14,7 @@
 #define _KMAG_TRACE_H
 
 #include <linux/tracepoint.h>
+#include <kmag_compat.h>
 #include <linux/types.h>
 #include <trace/events/mmflags.h>
 
@@ -100,7 +101,7 @@ TRACE_EVENT_CONDITION(kmag_cache_alloc,
 		__entry->bytes_alloc	= c->obj_size;
 		__entry->gfp_flags	= (__force unsigned long)gfp_flags;
 		__entry->node		= node;
-		__assign_str(name, c->name);
+		kmag_assign_str(name, c->name);
 	),
 
 	TP_printk("call_site=%pS ptr=%p bytes_req=%zu bytes_alloc=%zu gfp_flags=%s node=%d name=%s",
@@ -147,7 +148,7 @@ TRACE_EVENT(kmag_cache_free,
 	TP_fast_assign(
 		__entry->call_site	= call_site;
 		__entry->ptr		= ptr;
-		__assign_str(name, c->name);
+		kmag_assign_str(name, c->name);
 	),
 
 	TP_printk("call_site=%pS ptr=%p name=%s", (void *)__entry->call_site,

@@ -220,12 +220,43 @@ static unsigned long kmag_shrink_scan(struct shrinker *sh,
 	return freed ?: SHRINK_STOP;
 }
 
-static struct shrinker kmag_shrinker = {
+#ifdef KMAG_HAVE_SHRINKER_ALLOC
+static struct shrinker *kmag_shrinker;
+
+static int kmag_shrinker_register(void)
+{
+	kmag_shrinker = shrinker_alloc(SHRINKER_NUMA_AWARE, "kmag");
+	if (!kmag_shrinker)
+		return -ENOMEM;
+	kmag_shrinker->count_objects = kmag_shrink_count;
+	kmag_shrinker->scan_objects = kmag_shrink_scan;
+	kmag_shrinker->seeks = DEFAULT_SEEKS;
+	shrinker_register(kmag_shrinker);
+	return 0;
+}
+
+static void kmag_shrinker_unregister(void)
+{
+	shrinker_free(kmag_shrinker);
+}
+#else
+static struct shrinker kmag_shrinker_struct = {
 	.count_objects = kmag_shrink_count,
 	.scan_objects = kmag_shrink_scan,
 	.seeks = DEFAULT_SEEKS,
 	.flags = SHRINKER_NUMA_AWARE,
 };
+
+static int kmag_shrinker_register(void)
+{
+	return register_shrinker(&kmag_shrinker_struct, "kmag");
+}
+
+static void kmag_shrinker_unregister(void)
+{
+	unregister_shrinker(&kmag_shrinker_struct);
+}
+#endif
 
 /**
  * kmag_shrink() - what the shrinker does, for tests
@@ -244,10 +275,10 @@ unsigned long kmag_shrink(int nid, unsigned long *count, unsigned long nr)
 		.nr_to_scan = nr,
 	};
 
-	*count = kmag_shrink_count(&kmag_shrinker, &sc);
+	*count = kmag_shrink_count(NULL, &sc);
 	if (*count == SHRINK_EMPTY)
 		*count = 0;
-	nr = kmag_shrink_scan(&kmag_shrinker, &sc);
+	nr = kmag_shrink_scan(NULL, &sc);
 	return nr == SHRINK_STOP ? 0 : nr;
 }
 EXPORT_SYMBOL_NS_GPL(kmag_shrink, KMAG_INTERNAL);
@@ -281,7 +312,7 @@ int kmag_reclaim_init(struct dentry *dir)
 	int ret;
 
 	kmag_scavenge_delay = msecs_to_jiffies(kmag_scavenge_delay_ms);
-	ret = register_shrinker(&kmag_shrinker, "kmag");
+	ret = kmag_shrinker_register();
 	if (ret)
 		return ret;
 	debugfs_create_file_unsafe("scavenge_delay_ms", 0644, dir, NULL, &kmag_delay_fops);
@@ -298,7 +329,7 @@ int kmag_reclaim_init(struct dentry *dir)
  */
 void kmag_reclaim_exit(void)
 {
-	unregister_shrinker(&kmag_shrinker);
+	kmag_shrinker_unregister();
 	WRITE_ONCE(kmag_reclaim_stopped, true);
 	cancel_delayed_work_sync(&kmag_reclaim_work);
 }

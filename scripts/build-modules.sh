@@ -12,7 +12,10 @@ out=$(cd "$2" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 [ -d "$kdir" ] || { echo "build-modules: no kernel tree at $kdir (run 'make deps')" >&2; exit 1; }
-ksrc=$("$here/kernel-source.sh")
+# The kernel's own test modules and kselftest helpers come from the source
+# of the same series as KDIR (6.1, 6.12).
+series=$(KDIR=$kdir "$here/kdir.sh" --series)
+ksrc=$("$here/kernel-source.sh" "${series:-6.1}")
 
 mkdir -p "$out"
 (cd "$top" && find Kbuild include kmod kunit -type f \( -name '*.c' -o -name '*.h' -o -name Kbuild -o -name sources \)) |

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# usage: scripts/kdir.sh [--image | --release]
+# usage: scripts/kdir.sh [--image | --release | --series | --rt]
 # Which Debian kernel kmag builds for and boots, chosen explicitly, never
 # "the newest installed":
 #   KDIR set       that build tree; its release (UTS_RELEASE) names the image;
@@ -10,8 +10,10 @@
 #                  flavour (not -cloud-, not -rt-; KVER=6.12-rt for *-rt-amd64);
 #   KVER=<release> exactly that release (e.g. 6.1.0-56-amd64).
 # Prints the build tree (/usr/src/linux-headers-<release>), or with --image
-# the kernel image, or with --release the release; prints nothing if there
-# is no such kernel (an image and its headers both installed).
+# the kernel image, with --release the release, with --series its Linux
+# series (6.1, 6.12: which linux-source its debug kernel and test modules come
+# from), with --rt "rt" for a PREEMPT_RT kernel and nothing otherwise; prints
+# nothing if there is no such kernel (an image and its headers both installed).
 set -euo pipefail
 
 want=${KVER:-6.1}
@@ -62,6 +64,14 @@ case ${1:-} in
 	[ ! -e "/boot/vmlinuz-$release" ] || echo "/boot/vmlinuz-$release"
 	;;
 --release) echo "$release" ;;
+--series) echo "$release" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p' ;;
+--rt)
+	if [ -f "$kdir/.config" ]; then
+		! grep -q '^CONFIG_PREEMPT_RT=y' "$kdir/.config" || echo rt
+	else
+		case $release in *-rt-amd64 | *-rt) echo rt ;; esac
+	fi
+	;;
 *)
 	[ ! -d "$kdir" ] || echo "$kdir"
 	;;

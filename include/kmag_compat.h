@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kmag_compat.h - the kernel versions kmag builds for, in one place
+ *
+ * kmag builds for Debian 12's Linux 6.1 and 6.12 (and 6.12 PREEMPT_RT). Every
+ * test of LINUX_VERSION_CODE in kmag is in this file; the rest of kmag tests
+ * the KMAG_HAVE_ and KMAG_ macros it defines. Public because
+ * include/kmag_slab.h needs one of them; nothing here is API.
+ */
+#ifndef _KMAG_COMPAT_H
+#define _KMAG_COMPAT_H
+
+#include <linux/version.h>
+
+/* 6.7: shrinker_alloc()/shrinker_register()/shrinker_free() replace
+ * register_shrinker()/unregister_shrinker() on a caller's struct. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#define KMAG_HAVE_SHRINKER_ALLOC	1
+#endif
+
+/* 6.10: __assign_str() takes only the field; the source is the one
+ * __string() named. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define kmag_assign_str(dst, src)	__assign_str(dst)
+#else
+#define kmag_assign_str(dst, src)	__assign_str(dst, src)
+#endif
+
+/* 6.11: kvrealloc(p, size, gfp) lost its old-size argument. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+#define KMAG_KVREALLOC_HAS_OLDSIZE	1
+#endif
+
+#endif /* _KMAG_COMPAT_H */
