@@ -12,14 +12,18 @@
 
 #include <linux/version.h>
 
-/* 6.7: shrinker_alloc()/shrinker_register()/shrinker_free() replace
- * register_shrinker()/unregister_shrinker() on a caller's struct. */
+/*
+ * 6.7: shrinker_alloc()/shrinker_register()/shrinker_free() replace
+ * register_shrinker()/unregister_shrinker() on a caller's struct.
+ */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
 #define KMAG_HAVE_SHRINKER_ALLOC	1
 #endif
 
-/* 6.10: __assign_str() takes only the field; the source is the one
- * __string() named. */
+/*
+ * 6.10: __assign_str() takes only the field; the source is the one
+ * __string() named.
+ */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
 #define kmag_assign_str(dst, src)	__assign_str(dst)
 #else
