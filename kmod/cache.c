@@ -44,14 +44,15 @@ static unsigned int kmag_mag_capacity(unsigned int size)
 }
 
 /*
- * Full magazines the depot keeps: about 512 KiB of objects (a working set
- * of a few thousand small objects moves between CPUs without touching the
- * spans), at least a few per CPU, at most 128.
+ * Full magazines the depot keeps: about 256 KiB of objects at the initial
+ * capacity (a working set of a few thousand small objects moves between
+ * CPUs without touching the spans), at least 4, at most 128. Not scaled
+ * with the CPUs: a depot holds at most depot_max * mag_max objects however
+ * many CPUs feed it (stats: depot_worst_bytes).
  */
 static unsigned int kmag_depot_max(unsigned int size, unsigned int capacity)
 {
-	return clamp_t(unsigned int, SZ_512K / (size * capacity),
-		       4 + 2 * num_possible_cpus(), 128);
+	return clamp_t(unsigned int, SZ_256K / (size * capacity), 4, 128);
 }
 
 /*
@@ -126,9 +127,13 @@ struct kmag_cache *kmag_cache_new(const char *name, unsigned int size,
 	c->divmagic = (u32)(0xffffffffU / slot) + 1;
 	c->inuse_bytes = c->objs_per_span <= KMAG_INUSE_BYTES;
 	c->mag_capacity = kmag_mag_capacity(slot);
-	/* Dynamic: twice smaller under memory pressure, 4 x larger if contended. */
+	/*
+	 * Dynamic: smaller under memory pressure, up to about 128 KiB of
+	 * objects if contended. A CPU is charged for mag_max (twice) against
+	 * its budget when it takes magazines of this cache.
+	 */
 	c->mag_min = max(c->mag_capacity / 4, 4U);
-	c->mag_max = clamp_t(unsigned int, SZ_256K / slot, c->mag_capacity,
+	c->mag_max = clamp_t(unsigned int, SZ_128K / slot, c->mag_capacity,
 			     KMAG_MAG_MAX_ROUNDS);
 	c->depot_max = kmag_depot_max(slot, c->mag_capacity);
 	c->ctor = ctor;

@@ -306,6 +306,7 @@ enum kmag_stat_item {
 	KMAG_POISON_ERR,	/* poison of free objects found overwritten */
 	KMAG_FAIL_INJECTED,	/* allocations failed on purpose (fail/) */
 	KMAG_VALIDATE_ERR,	/* inconsistencies found by validate */
+	KMAG_BUDGET_REFUSED,	/* magazines refused: CPU over its budget */
 	KMAG_NR_STATS
 };
 
@@ -503,6 +504,25 @@ struct kmag_cache {
 	struct work_struct free_work;	/* frees a dead cache once empty */
 	char name[KMAG_NAME_LEN];
 };
+
+/*
+ * The per-CPU cache budget (magazine.c): what one CPU's magazines of every
+ * cache may hold at most, in bytes. A CPU is charged 2 * mag_max * size
+ * when it installs the two magazines of a cache and uncharged when they are
+ * flushed; a charge that would pass the budget is refused (the cache is then
+ * served without magazines on that CPU until idle ones are reaped).
+ */
+#define KMAG_CPU_BUDGET_TOTAL	(32UL << 20)	/* shared by all CPUs... */
+#define KMAG_CPU_BUDGET_MIN	(1UL << 20)	/* ...but at least this */
+#define KMAG_CPU_BUDGET_MAX	(8UL << 20)	/* and at most this, per CPU */
+extern unsigned long kmag_cpu_budget;
+DECLARE_PER_CPU(unsigned long, kmag_cpu_charged);
+unsigned long kmag_cpu_charged_bytes(int cpu);
+
+static inline unsigned long kmag_cpu_charge(const struct kmag_cache *c)
+{
+	return 2UL * c->mag_max * c->size;
+}
 
 /* pageheap.c */
 extern struct kmag_span ***kmag_map;
@@ -756,6 +776,11 @@ struct kmag_stats {
 	long validate_errors;	/* inconsistencies found by validate */
 	long slab_unreclaimable_bytes;	/* counted in /proc/meminfo SUnreclaim */
 	long slab_reclaimable_bytes;	/* counted in /proc/meminfo SReclaimable */
+	long cpu_cache_budget_bytes;	/* per CPU: magazines charged at most */
+	long cpu_cache_charged_bytes;	/* charged now, all CPUs */
+	long cpu_cache_worst_bytes;	/* budget x possible CPUs */
+	long depot_worst_bytes;		/* every depot full, all caches */
+	long cpu_cache_refusals;	/* magazines not installed: over budget */
 };
 
 struct kmag_class_stats {

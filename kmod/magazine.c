@@ -23,6 +23,41 @@ EXPORT_SYMBOL_NS_GPL(kmag_no_mag, KMAG_INTERNAL);
 
 DEFINE_PER_CPU(local_lock_t, kmag_lock) = INIT_LOCAL_LOCK(kmag_lock);
 
+/*
+ * The per-CPU cache budget: KMAG_CPU_BUDGET_TOTAL shared by the possible
+ * CPUs, within [KMAG_CPU_BUDGET_MIN, KMAG_CPU_BUDGET_MAX] per CPU, as
+ * TCMalloc scales its per-CPU caches down on machines with many CPUs. The
+ * charge of a CPU is changed only by that CPU under its magazine lock, or
+ * for a CPU that is offline (drain, CPU hot-unplug).
+ */
+unsigned long kmag_cpu_budget;
+EXPORT_SYMBOL_NS_GPL(kmag_cpu_budget, KMAG_INTERNAL);
+DEFINE_PER_CPU(unsigned long, kmag_cpu_charged);
+
+/**
+ * kmag_cpu_charged_bytes() - what a CPU's magazines are charged now
+ * @cpu: the CPU
+ *
+ * Context: any context; a snapshot.
+ * Return: bytes charged against @cpu's budget (kmag_cpu_budget).
+ */
+unsigned long kmag_cpu_charged_bytes(int cpu)
+{
+	return READ_ONCE(*per_cpu_ptr(&kmag_cpu_charged, cpu));
+}
+EXPORT_SYMBOL_NS_GPL(kmag_cpu_charged_bytes, KMAG_INTERNAL);
+
+/* Can this CPU take the magazines of @c? Magazine lock held. */
+static bool kmag_cpu_budget_ok(struct kmag_cache *c)
+{
+	if (this_cpu_read(kmag_cpu_charged) + kmag_cpu_charge(c) <=
+	    READ_ONCE(kmag_cpu_budget))
+		return true;
+	this_cpu_inc(kmag_pcpu_stat[KMAG_BUDGET_REFUSED]);
+	kmag_reclaim_kick();	/* idle magazines get flushed */
+	return false;
+}
+
 /* Bytes of magazines allocated, for the statistics (slow paths only). */
 atomic_long_t kmag_mag_bytes;
 EXPORT_SYMBOL_NS_GPL(kmag_mag_bytes, KMAG_INTERNAL);
@@ -87,7 +122,8 @@ static void kmag_depot_lock(struct kmag_central *ct)
  *
  * Within [mag_min, mag_max]; magazines already made keep their capacity.
  * Per CPU and cache, at most two magazines of mag_max rounds are cached
- * (mag_max is at most 256 KiB of objects and KMAG_MAG_MAX_ROUNDS).
+ * (mag_max is at most 128 KiB of objects and KMAG_MAG_MAX_ROUNDS), and the
+ * sum over caches is bounded by the CPU's budget.
  *
  * Context: any context.
  */
@@ -114,6 +150,8 @@ static bool kmag_cpu_install(struct kmag_cache *c, gfp_t gfp, unsigned long *fla
 	struct kmag_cpu *cc;
 	int i;
 
+	if (!kmag_cpu_budget_ok(c))
+		return false;
 	spin_lock(&c->central.lock);
 	m[0] = kmag_depot_get(c, false);
 	m[1] = kmag_depot_get(c, false);
@@ -129,9 +167,11 @@ static bool kmag_cpu_install(struct kmag_cache *c, gfp_t gfp, unsigned long *fla
 			local_lock_irqsave(&kmag_lock, *flags);
 	}
 	cc = this_cpu_ptr(c->cpu);
-	if (m[0] && m[1] && !cc->loaded->capacity) {
+	/* Possibly another CPU than above: its budget is checked again. */
+	if (m[0] && m[1] && !cc->loaded->capacity && kmag_cpu_budget_ok(c)) {
 		cc->loaded = m[0];
 		cc->previous = m[1];
+		this_cpu_add(kmag_cpu_charged, kmag_cpu_charge(c));
 		kmag_reclaim_kick();	/* idle magazines get flushed */
 		return true;
 	}
@@ -296,12 +336,18 @@ to_span:
 }
 EXPORT_SYMBOL_NS_GPL(kmag_free_slow, KMAG_INTERNAL);
 
-/* Empty one CPU's magazines of @c into the central lists and free them. */
-static void kmag_cpu_flush(struct kmag_cache *c, struct kmag_cpu *cc)
+/*
+ * Empty the magazines of @c on @cpu (this CPU under its magazine lock, or an
+ * offline one) into the central lists, free them and give back the charge.
+ */
+static void kmag_cpu_flush(struct kmag_cache *c, int cpu)
 {
+	struct kmag_cpu *cc = per_cpu_ptr(c->cpu, cpu);
 	struct kmag_mag *m[2] = { cc->loaded, cc->previous };
 	int i;
 
+	if (cc->loaded->capacity)
+		*per_cpu_ptr(&kmag_cpu_charged, cpu) -= kmag_cpu_charge(c);
 	cc->loaded = &kmag_no_mag;
 	cc->previous = &kmag_no_mag;
 	spin_lock(&c->central.lock);
@@ -319,7 +365,7 @@ static void kmag_flush_this_cpu(void *arg)
 	unsigned long flags;
 
 	local_lock_irqsave(&kmag_lock, flags);
-	kmag_cpu_flush(c, this_cpu_ptr(c->cpu));
+	kmag_cpu_flush(c, smp_processor_id());
 	local_unlock_irqrestore(&kmag_lock, flags);
 }
 
@@ -345,7 +391,7 @@ void kmag_magazines_drain(struct kmag_cache *c)
 		if (cpu_online(cpu))
 			continue;
 		local_irq_save(flags);
-		kmag_cpu_flush(c, per_cpu_ptr(c->cpu, cpu));
+		kmag_cpu_flush(c, cpu);
 		local_irq_restore(flags);
 	}
 	kmag_central_flush(c);
@@ -400,7 +446,7 @@ static int kmag_cpu_dead(unsigned int cpu)
 	mutex_lock(&kmag_caches_mutex);
 	list_for_each_entry(c, &kmag_caches, list) {
 		local_irq_save(flags);
-		kmag_cpu_flush(c, per_cpu_ptr(c->cpu, cpu));
+		kmag_cpu_flush(c, cpu);
 		local_irq_restore(flags);
 	}
 	mutex_unlock(&kmag_caches_mutex);
@@ -410,6 +456,9 @@ static int kmag_cpu_dead(unsigned int cpu)
 int kmag_magazine_init(void)
 {
 	int ret;
+
+	kmag_cpu_budget = clamp(KMAG_CPU_BUDGET_TOTAL / num_possible_cpus(),
+				KMAG_CPU_BUDGET_MIN, KMAG_CPU_BUDGET_MAX);
 
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "kmag:dead",
 					NULL, kmag_cpu_dead);

@@ -73,6 +73,7 @@ static void kmag_cache_cached(struct kmag_cache *c, const long *sum,
 static int __kmag_stats_read(struct kmag_stats *st, bool try)
 {
 	long sum[KMAG_NR_STATS], small_ops, depot, mags, meta = 0;
+	int cpu;
 	struct kmag_heap_stats hs;
 	struct kmag_cache *c;
 
@@ -92,6 +93,7 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 		kmag_cache_cached(c, sum, &depot, &mags);
 		st->depot_bytes += depot * c->size;
 		st->magazine_bytes += mags * c->size;
+		st->depot_worst_bytes += (long)c->depot_max * c->mag_max * c->size;
 		meta += sizeof(*c) + num_possible_cpus() * sizeof(struct kmag_cpu) +
 			nr_node_ids * sizeof(struct kmag_cnode);
 	}
@@ -123,6 +125,11 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 	st->poison_errors = sum[KMAG_POISON_ERR];
 	st->injected_failures = sum[KMAG_FAIL_INJECTED];
 	st->validate_errors = sum[KMAG_VALIDATE_ERR];
+	st->cpu_cache_refusals = sum[KMAG_BUDGET_REFUSED];
+	st->cpu_cache_budget_bytes = READ_ONCE(kmag_cpu_budget);
+	st->cpu_cache_worst_bytes = st->cpu_cache_budget_bytes * num_possible_cpus();
+	for_each_possible_cpu(cpu)
+		st->cpu_cache_charged_bytes += kmag_cpu_charged_bytes(cpu);
 
 	kmag_heap_stats(&hs);
 	st->sys_bytes = hs.sys << PAGE_SHIFT;
@@ -230,6 +237,11 @@ static const struct {
 	KMAG_STAT(validate_errors),
 	KMAG_STAT(slab_unreclaimable_bytes),
 	KMAG_STAT(slab_reclaimable_bytes),
+	KMAG_STAT(cpu_cache_budget_bytes),
+	KMAG_STAT(cpu_cache_charged_bytes),
+	KMAG_STAT(cpu_cache_worst_bytes),
+	KMAG_STAT(depot_worst_bytes),
+	KMAG_STAT(cpu_cache_refusals),
 };
 static_assert(ARRAY_SIZE(kmag_stat_names) * sizeof(long) == sizeof(struct kmag_stats));
 

@@ -132,10 +132,71 @@ static void kmag_magazine_drain(struct kunit *test)
 	kmag_cache_destroy(c);
 }
 
+/*
+ * The per-CPU budget: with room for one cache's magazines, a second cache
+ * runs without magazines on this CPU (its objects still come and go, from
+ * and to the spans) until the first gives its charge back.
+ */
+static void kmag_magazine_budget(struct kunit *test)
+{
+	struct kmag_cache *a = kmag_mag_cache(test, "kmag_test_budget_a");
+	struct kmag_cache *b = kmag_mag_cache(test, "kmag_test_budget_b");
+	unsigned long saved = READ_ONCE(kmag_cpu_budget), base;
+	struct kmag_stats s0, s1;
+	int cpu;
+	void *p, *q;
+
+	KUNIT_ASSERT_EQ(test, kmag_cpu_charge(a), kmag_cpu_charge(b));
+	KUNIT_EXPECT_EQ(test, kmag_cpu_charge(a), 2UL * a->mag_max * a->size);
+	migrate_disable();
+	cpu = smp_processor_id();
+	kmag_test_drain(a);
+	kmag_test_drain(b);
+	base = kmag_cpu_charged_bytes(cpu);
+	WRITE_ONCE(kmag_cpu_budget, base + kmag_cpu_charge(a));
+	kmag_stats_read(&s0);
+
+	p = kmag_cache_alloc(a, GFP_KERNEL);	/* a's magazines: charged */
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NE(test, this_cpu_ptr(a->cpu)->loaded, &kmag_no_mag);
+	KUNIT_EXPECT_EQ(test, kmag_cpu_charged_bytes(cpu), base + kmag_cpu_charge(a));
+
+	q = kmag_cache_alloc(b, GFP_KERNEL);	/* over budget: no magazines */
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_EQ(test, this_cpu_ptr(b->cpu)->loaded, &kmag_no_mag);
+	kmag_cache_free(b, q);			/* straight back to its span */
+	KUNIT_EXPECT_PTR_EQ(test, this_cpu_ptr(b->cpu)->loaded, &kmag_no_mag);
+	KUNIT_EXPECT_EQ(test, kmag_central_live(b), 0);
+	kmag_stats_read(&s1);
+	KUNIT_EXPECT_GE(test, s1.cpu_cache_refusals - s0.cpu_cache_refusals, 2);
+	KUNIT_EXPECT_EQ(test, kmag_cpu_charged_bytes(cpu), base + kmag_cpu_charge(a));
+
+	kmag_test_drain(a);			/* charge given back */
+	KUNIT_EXPECT_EQ(test, kmag_cpu_charged_bytes(cpu), base);
+	q = kmag_cache_alloc(b, GFP_KERNEL);	/* now b fits */
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_NE(test, this_cpu_ptr(b->cpu)->loaded, &kmag_no_mag);
+	KUNIT_EXPECT_EQ(test, kmag_cpu_charged_bytes(cpu), base + kmag_cpu_charge(b));
+	WRITE_ONCE(kmag_cpu_budget, saved);
+	migrate_enable();
+
+	kmag_stats_read(&s1);
+	KUNIT_EXPECT_EQ(test, s1.cpu_cache_budget_bytes, saved);
+	KUNIT_EXPECT_EQ(test, s1.cpu_cache_worst_bytes, saved * num_possible_cpus());
+	KUNIT_EXPECT_GE(test, s1.cpu_cache_charged_bytes, kmag_cpu_charge(b));
+	KUNIT_EXPECT_LE(test, saved, KMAG_CPU_BUDGET_MAX);
+	KUNIT_EXPECT_GE(test, saved, KMAG_CPU_BUDGET_MIN);
+	kmag_cache_free(a, p);
+	kmag_cache_free(b, q);
+	kmag_cache_destroy(a);
+	kmag_cache_destroy(b);
+}
+
 static struct kunit_case kmag_magazine_cases[] = {
 	KUNIT_CASE(kmag_magazine_swap_and_depot),
 	KUNIT_CASE(kmag_magazine_double_free),
 	KUNIT_CASE(kmag_magazine_drain),
+	KUNIT_CASE(kmag_magazine_budget),
 	{}
 };
 
