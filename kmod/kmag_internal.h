@@ -169,6 +169,15 @@
  *    as headroom. The shrinker gives everything back on demand. Magazine
  *    capacity doubles when a depot is contended and halves under memory
  *    pressure, within bounds (magazine.c, kmag_mag_resize()).
+ *    What caches can hold is bounded whatever the workload: a CPU is
+ *    charged 2 * mag_max * size for each cache whose magazines it holds
+ *    and may not pass its budget (KMAG_CPU_BUDGET_TOTAL shared by the
+ *    possible CPUs, within [KMAG_CPU_BUDGET_MIN, KMAG_CPU_BUDGET_MAX]: with
+ *    many CPUs each gets less, as in TCMalloc); a cache refused magazines
+ *    on a CPU is served from its spans there until the reclaimer flushes
+ *    idle magazines. A depot holds at most depot_max magazines of at most
+ *    mag_max rounds, not scaled with the CPUs. Both worst cases are in the
+ *    statistics (cpu_cache_worst_bytes, depot_worst_bytes).
  *
  * 9. Statistics. Counters are per CPU (kmag_cpu.stat for each cache,
  *    kmag_pcpu_stat for the rest), incremented with IRQs off or with
