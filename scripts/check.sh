@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# usage: scripts/check.sh [build] [dkms] [kunit] [selftest-distro] [selftest-debug] [upstream]
+# usage: [KVER=6.1|6.12|6.12-rt] scripts/check.sh [build] [dkms] [kunit]
+#            [selftest-distro] [selftest-debug] [upstream] [scale] [kernels]
 #
-# kmag's test suite (make check); with no arguments, all of it:
+# kmag's test suite (make check), for the kernel KVER names (Debian's 6.1 by
+# default; see scripts/kdir.sh): its Debian image and headers, and a debug
+# kernel of the same series (scripts/debug-kernel.sh). With no arguments,
+# all of it for 6.1; for another KVER, build kunit selftest-distro
+# selftest-debug.
 #   build            kmag and its modules built against the Debian headers,
 #                    no warnings (-Werror, and the build log is checked);
 #   dkms             dkms add + build of kmag.ko for every kernel with headers
@@ -13,17 +18,32 @@
 #   upstream         the kernel's own lib/test_meminit.c and lib/test_memcat_p.c
 #                    built as they are and through include/kmag_slab.h, in
 #                    Debian's kernel (default boot, and init_on_alloc=0
-#                    init_on_free=1) and in the debug kernel.
+#                    init_on_free=1) and in the debug kernel;
+#   scale            the debug kernel with 8 CPUs on 4 NUMA nodes: the
+#                    KUnit concurrency and magazine suites, the stress and
+#                    NUMA selftests, CPUs unplugged and plugged back while
+#                    stress runs;
+#   kernels          Debian's 6.12 and 6.12-rt: build (no warnings) and the
+#                    kselftests in their images, and the KUnit suites and
+#                    kselftests in the 6.12 PREEMPT_RT debug kernel (each a
+#                    nested check.sh run with KVER set).
 # Any kernel splat in a VM fails the step that booted it. Logs and raw
 # results go to build/check/. Ends with "N passed, M failed, K skipped".
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
-out=$top/build/check
+kver=${KVER:-6.1}
+out=$top/build/check/$kver
 mkdir -p "$out"
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(build dkms kunit selftest-distro selftest-debug upstream)
+if [ ${#steps[@]} -eq 0 ]; then
+	if [ "$kver" = 6.1 ]; then
+		steps=(build dkms kunit selftest-distro selftest-debug upstream scale kernels)
+	else
+		steps=(build kunit selftest-distro selftest-debug)
+	fi
+fi
 
 passed=0 failed=0 skipped=0
 result() {	# result PASS|FAIL|SKIP "what"
@@ -51,8 +71,10 @@ debug_kernel() {
 	fi
 }
 
+# One build directory per kernel: a build for one never leaks into another.
+debug_mods=$top/build/debug-$kver
 build_for() {	# build_for NAME KDIR
-	local dir=$top/build/debug
+	local dir=$debug_mods
 
 	[ "$1" = debug ] || dir=$distro_mods
 	"$here/build-modules.sh" "$2" "$dir" >"$out/modules-$1.txt"
@@ -66,33 +88,36 @@ step_build() {
 	fi
 }
 
+# step_kunit [TAG CPUS NODES MEM_MB]: the KUnit suites in the debug kernel.
 step_kunit() {
-	local mods=$top/build/debug vmrc=0 suite f line n p fl s c
+	local tag=${1:-kunit} cpus=${2:-2} nodes=${3:-2} mem=${4:-1024}
+	local mods=$debug_mods vmrc=0 suite f line n p fl s c
 	if ! debug_kernel || ! build_for debug "$debug_kdir"; then
-		result FAIL "kunit: debug kernel or module build"
+		result FAIL "$tag: debug kernel or module build"
 		return
 	fi
-	echo "kunit: booting the debug kernel (KASAN, lockdep, kmemleak), 2 CPUs, 2 NUMA nodes"
+	echo "$tag: booting the $kver debug kernel (KASAN, lockdep, kmemleak), $cpus CPUs, $nodes NUMA nodes"
 	"$here/vm-run.sh" -k "$debug_kdir/arch/x86/boot/bzImage" -s "$here/guest/kunit.sh" \
-		-m "$mods/kmod/kmag.ko" -m "$mods/kunit/kmag_kunit.ko" -n 2 -t 1200 -a "$debug_args" \
-		-l "$out/kunit-console.log" -o "$out/kunit.out" >/dev/null || vmrc=$?
-	rm -f "$out"/kunit-*.ktap
-	awk -v dir="$out" '/^@@KUNIT .*@@$/ { f = dir "/kunit-" substr($2, 1, length($2) - 2) ".ktap"; next }
+		-m "$mods/kmod/kmag.ko" -m "$mods/kunit/kmag_kunit.ko" -c "$cpus" -n "$nodes" \
+		-M "$mem" -t 1800 -a "$debug_args" \
+		-l "$out/$tag-console.log" -o "$out/$tag.out" >/dev/null || vmrc=$?
+	rm -f "$out/$tag"-*.ktap
+	awk -v dir="$out" -v tag="$tag" '/^@@KUNIT .*@@$/ { f = dir "/" tag "-" substr($2, 1, length($2) - 2) ".ktap"; next }
 		/^@@END@@$/ { f = ""; next }
-		f { print > f }' "$out/kunit.out"
+		f { print > f }' "$out/$tag.out"
 	n=0
-	for f in "$out"/kunit-*.ktap; do
+	for f in "$out/$tag"-*.ktap; do
 		[ -e "$f" ] || break
 		n=$((n + 1))
 		suite=$(basename "$f" .ktap)
-		suite=${suite#kunit-}
+		suite=${suite#"$tag"-}
 		python3 "$ksrc/tools/testing/kunit/kunit.py" parse "$f" >"${f%.ktap}.parsed" 2>&1 || true
 		line=$(grep -o 'Ran [0-9]* tests.*' "${f%.ktap}.parsed" | tail -n 1)
 		p=$(echo "$line" | grep -o 'passed: [0-9]*' | grep -o '[0-9]*' || echo 0)
 		fl=$(echo "$line" | grep -o 'failed: [0-9]*' | grep -o '[0-9]*' || echo 0)
 		s=$(echo "$line" | grep -o 'skipped: [0-9]*' | grep -o '[0-9]*' || echo 0)
 		c=$(echo "$line" | grep -o 'crashed: [0-9]*' | grep -o '[0-9]*' || echo 0)
-		echo "kunit: $suite: ${line:-no result}"
+		echo "$tag: $suite: ${line:-no result}"
 		passed=$((passed + p))
 		failed=$((failed + fl + c))
 		skipped=$((skipped + s))
@@ -102,16 +127,18 @@ step_kunit() {
 				"${f%.ktap}.parsed" | head -n 20 || true
 		fi
 	done
-	[ $n -gt 0 ] || result FAIL "kunit: no suite reported (see $out/kunit.out)"
+	[ $n -gt 0 ] || result FAIL "$tag: no suite reported (see $out/$tag.out)"
 	if [ $vmrc -ne 0 ]; then
-		result FAIL "kunit: VM run failed or kernel splat (see $out/kunit-console.log)"
+		result FAIL "$tag: VM run failed or kernel splat (see $out/$tag-console.log)"
 	fi
 }
 
 # step_selftest NAME BZIMAGE MODDIR [KERNEL ARGS] [GUEST SCRIPT]
+# (VM size: $vm_cpus CPUs, $vm_nodes NUMA nodes, $vm_mem MiB)
+vm_cpus=2 vm_nodes=1 vm_mem=1024
 step_selftest() {
 	local vmrc=0 ok nok sk m guest=${5:-selftests} mods=()
-	echo "selftest: booting the ${1%%-*} kernel, 2 CPUs${4:+, $4}"
+	echo "selftest: booting the $kver ${1%%-*} kernel, $vm_cpus CPUs${4:+, $4}"
 	if [ "$guest" = upstream ]; then
 		for m in "$3"/kmod/kmag.ko "$3"/kmod/upstream/*.ko; do
 			mods+=(-m "$m")
@@ -123,8 +150,9 @@ step_selftest() {
 		done
 	fi
 	"$here/vm-run.sh" -k "$2" -s "$here/guest/$guest.sh" "${mods[@]}" -a "${4:-}" \
+		-c "$vm_cpus" -n "$vm_nodes" -M "$vm_mem" \
 		-f "$ksrc/tools/testing/selftests/kselftest:/selftests/kselftest" \
-		-f "$here/selftests/kmag:/selftests/kmag" -t 900 \
+		-f "$here/selftests/kmag:/selftests/kmag" -t 1800 \
 		-l "$out/selftest-$1-console.log" -o "$out/selftest-$1.tap" >/dev/null || vmrc=$?
 	sed 's/^/    /' "$out/selftest-$1.tap"
 	ok=$(grep -cE '^ok [0-9]+ .*' "$out/selftest-$1.tap" | tr -d ' ' || true)
@@ -155,7 +183,7 @@ for step in "${steps[@]}"; do
 		;;
 	selftest-debug)
 		if debug_kernel && build_for debug "$debug_kdir"; then
-			step_selftest debug "$debug_kdir/arch/x86/boot/bzImage" "$top/build/debug" \
+			step_selftest debug "$debug_kdir/arch/x86/boot/bzImage" "$debug_mods" \
 				"$debug_args"
 		else
 			result FAIL "selftest (debug): debug kernel or module build"
@@ -175,11 +203,48 @@ for step in "${steps[@]}"; do
 			result FAIL "upstream (distro): module build"
 		fi
 		if debug_kernel && build_for debug "$debug_kdir"; then
-			step_selftest debug-upstream "$debug_kdir/arch/x86/boot/bzImage" "$top/build/debug" \
+			step_selftest debug-upstream "$debug_kdir/arch/x86/boot/bzImage" "$debug_mods" \
 				"$debug_args" upstream
 		else
 			result FAIL "upstream (debug): debug kernel or module build"
 		fi
+		;;
+	scale)
+		# 8 CPUs on 4 nodes, 2 GiB: oversubscribed on a small host (TCG).
+		step_kunit scale-kunit 8 4 2048
+		if debug_kernel && build_for debug "$debug_kdir"; then
+			vm_cpus=8 vm_nodes=4 vm_mem=2048
+			step_selftest debug-scale "$debug_kdir/arch/x86/boot/bzImage" "$debug_mods" \
+				"$debug_args" scale
+			vm_cpus=2 vm_nodes=1 vm_mem=1024
+		else
+			result FAIL "scale: debug kernel or module build"
+		fi
+		;;
+	kernels)
+		# Each a check.sh run of its own; its totals are added here.
+		for k in 6.12 6.12-rt; do
+			if [ -z "$(KVER=$k "$here/kdir.sh")" ]; then
+				result FAIL "kernels: no Debian $k image and headers (run 'make deps')"
+				continue
+			fi
+			ksteps=(build selftest-distro)
+			[ "$k" != 6.12-rt ] || ksteps+=(kunit selftest-debug)
+			echo "kernels: KVER=$k check.sh ${ksteps[*]}"
+			KVER=$k "$0" "${ksteps[@]}" >"$out/kernels-$k.txt" 2>&1 || true
+			grep -E '^(PASS|FAIL|SKIP) |^kunit: .*: Ran|^check: done' "$out/kernels-$k.txt" |
+				sed "s/^/    $k: /"
+			line=$(tail -n 1 "$out/kernels-$k.txt")
+			if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
+				passed=$((passed + BASH_REMATCH[1]))
+				failed=$((failed + BASH_REMATCH[2]))
+				skipped=$((skipped + BASH_REMATCH[3]))
+				[ "${BASH_REMATCH[2]}" = 0 ] ||
+					sed 's/^/    /' "$out/kernels-$k.txt" | grep -E 'FAIL|not ok|Expected|FAILED' | head -n 20
+			else
+				result FAIL "kernels: KVER=$k check.sh did not finish (see $out/kernels-$k.txt)"
+			fi
+		done
 		;;
 	dkms)
 		if "$here/dkms.sh" check >"$out/dkms.txt" 2>&1; then

@@ -23,6 +23,15 @@ echo "live_objects after the stress: $live"
 # Memory given back during the churn, and taken again soon after.
 echo "during the stress: scavenged_bytes +$(($(stat scavenged_bytes) - scav0)), reacquired_bytes +$(($(stat reacquired_bytes) - reacq0)), reaped_magazines +$(($(stat reaped_magazines) - reaped0))"
 [ "$live" = 0 ] || { echo "live_objects should be 0 [FAIL]"; exit 1; }
+# What the caches hold right after, within their bounds; then what the
+# reclaimer leaves after a few idle seconds (no drain).
+mags=$(stat magazine_bytes) depot=$(stat depot_bytes)
+echo "after the stress: magazine_bytes $mags (cpu_cache_worst_bytes $(stat cpu_cache_worst_bytes), charged $(stat cpu_cache_charged_bytes), refusals $(stat cpu_cache_refusals)), depot_bytes $depot (depot_worst_bytes $(stat depot_worst_bytes)), idle_bytes $(stat idle_bytes), sys_bytes $(stat sys_bytes)"
+[ "$mags" -le "$(stat cpu_cache_worst_bytes)" ] || { echo "magazines above their bound [FAIL]"; exit 1; }
+[ "$mags" -le "$(stat cpu_cache_charged_bytes)" ] || { echo "magazines hold more than charged [FAIL]"; exit 1; }
+[ "$depot" -le "$(stat depot_worst_bytes)" ] || { echo "depots above their bound [FAIL]"; exit 1; }
+sleep 5
+echo "5 s later: magazine_bytes $(stat magazine_bytes), depot_bytes $(stat depot_bytes), idle_bytes $(stat idle_bytes), sys_bytes $(stat sys_bytes)"
 before=$(stat sys_bytes)
 echo 1 >/sys/kernel/debug/kmag/drain || exit 1
 after=$(stat sys_bytes)
