@@ -224,14 +224,14 @@ for step in "${steps[@]}"; do
 	kernels)
 		# Each a check.sh run of its own; its totals are added here.
 		for k in 6.12 6.12-rt; do
-			if [ -z "$(KVER=$k "$here/kdir.sh")" ]; then
+			if [ -z "$(env -u KDIR KVER=$k "$here/kdir.sh")" ]; then
 				result FAIL "kernels: no Debian $k image and headers (run 'make deps')"
 				continue
 			fi
 			ksteps=(build selftest-distro)
 			[ "$k" != 6.12-rt ] || ksteps+=(kunit selftest-debug)
 			echo "kernels: KVER=$k check.sh ${ksteps[*]}"
-			KVER=$k "$0" "${ksteps[@]}" >"$out/kernels-$k.txt" 2>&1 || true
+			env -u KDIR KVER=$k "$0" "${ksteps[@]}" >"$out/kernels-$k.txt" 2>&1 || true
 			grep -E '^(PASS|FAIL|SKIP) |^kunit: .*: Ran|^check: done' "$out/kernels-$k.txt" |
 				sed "s/^/    $k: /"
 			line=$(tail -n 1 "$out/kernels-$k.txt")

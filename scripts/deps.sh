@@ -8,6 +8,8 @@ pkgs=(
 	build-essential bc flex bison libelf-dev libssl-dev dwarves python3
 	qemu-system-x86 busybox-static cpio kmod xz-utils
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64 linux-source-6.12
 	gnuplot-nox dkms
 )
 
