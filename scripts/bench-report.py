@@ -102,8 +102,9 @@ def main():
                 fmt(g["slub_cache"]), fmt(g["ideal"]), fmt(g["ideal_call"]), fmt(r1),
                 fmt(r2), fmt(r4), fmt(r3), fmt(hit), sysb if sysb is not None else "-"))
         w("")
-        if boot.startswith("debug"):
-            # Both allocators checking every object: a cost, not a goal.
+        if boot.startswith("debug") or boot.startswith("cpus="):
+            # debug: both allocators checking every object, a cost, not a
+            # goal. cpus=N: scaling with more vCPUs than host cores, below.
             continue
         for label, scen, filt, base, limit, how in GOALS:
             vals = []
@@ -120,6 +121,7 @@ def main():
             ok = val <= limit if how == "le" else val >= limit
             goal_rows.append((boot, label, val, ("<= " if how == "le" else ">= ") +
                               str(limit), "met" if ok else "NOT met"))
+    scaling(w, med, boots)
     burst(w, med, order, boots)
     w("## Goals (ratios of medians, same boot)")
     w("")
@@ -138,6 +140,29 @@ def main():
 def burst_times(order, boot):
     return [k[2] for k in order if k[0] == boot and k[1] == "P7" and
             k[2].startswith("t=") and k[3] == "slub"]
+
+
+def scaling(w, med, boots):
+    """P4 speedups (all CPUs vs one) per boot, kmag next to SLUB and ideal."""
+    rows = []
+    for boot in boots:
+        for (b, s, v, a), m in sorted(med.items()):
+            if b != boot or s != "P4" or a != "kmag":
+                continue
+            sl = med.get((b, s, v, "slub"))
+            idl = med.get((b, s, v, "ideal"))
+            rows.append((boot, v, m, sl, idl,
+                         m / sl if sl else None, m / idl if idl else None))
+    if not rows:
+        return
+    w("## Scaling: P4, throughput of all CPUs / one CPU (same boot)")
+    w("")
+    w("| boot | variant | kmag | slub | ideal | kmag/slub | kmag/ideal |")
+    w("|---|---|---|---|---|---|---|")
+    for r in rows:
+        w("| %s | %s | %s | %s | %s | %s | %s |" % (
+            r[0], r[1], fmt(r[2]), fmt(r[3]), fmt(r[4]), fmt(r[5]), fmt(r[6])))
+    w("")
 
 
 def burst(w, med, order, boots):
