@@ -158,7 +158,7 @@ static void kmag_magazine_budget(struct kunit *test)
 
 	p = kmag_cache_alloc(a, GFP_KERNEL);	/* a's magazines: charged */
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_EXPECT_NE(test, this_cpu_ptr(a->cpu)->loaded, &kmag_no_mag);
+	KUNIT_EXPECT_PTR_NE(test, this_cpu_ptr(a->cpu)->loaded, &kmag_no_mag);
 	KUNIT_EXPECT_EQ(test, kmag_cpu_charged_bytes(cpu), base + kmag_cpu_charge(a));
 
 	q = kmag_cache_alloc(b, GFP_KERNEL);	/* over budget: no magazines */
@@ -175,7 +175,7 @@ static void kmag_magazine_budget(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kmag_cpu_charged_bytes(cpu), base);
 	q = kmag_cache_alloc(b, GFP_KERNEL);	/* now b fits */
 	KUNIT_ASSERT_NOT_NULL(test, q);
-	KUNIT_EXPECT_NE(test, this_cpu_ptr(b->cpu)->loaded, &kmag_no_mag);
+	KUNIT_EXPECT_PTR_NE(test, this_cpu_ptr(b->cpu)->loaded, &kmag_no_mag);
 	KUNIT_EXPECT_EQ(test, kmag_cpu_charged_bytes(cpu), base + kmag_cpu_charge(b));
 	WRITE_ONCE(kmag_cpu_budget, saved);
 	migrate_enable();
