@@ -683,6 +683,8 @@ void kmag_free_slow(struct kmag_cache *c, void *p);
 void kmag_magazines_drain(struct kmag_cache *c);
 unsigned int kmag_magazines_reap_idle(struct kmag_cache *c, bool *busy);
 void kmag_mag_resize(struct kmag_cache *c, bool grow);
+void kmag_on_cpus(const struct cpumask *mask, void (*fn)(void *arg), void *arg);
+extern struct workqueue_struct *kmag_flush_wq;
 extern atomic_long_t kmag_mag_bytes;
 int kmag_magazine_init(void);
 void kmag_magazine_exit(void);
