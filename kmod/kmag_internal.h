@@ -306,6 +306,7 @@ enum kmag_stat_item {
 	KMAG_POISON_ERR,	/* poison of free objects found overwritten */
 	KMAG_FAIL_INJECTED,	/* allocations failed on purpose (fail/) */
 	KMAG_VALIDATE_ERR,	/* inconsistencies found by validate */
+	KMAG_CONTEXT_ERR,	/* calls refused: atomic context on PREEMPT_RT */
 	KMAG_NR_STATS
 };
 
@@ -697,6 +698,17 @@ extern struct workqueue_struct *kmag_wq;
 int kmag_size_class(size_t size);
 void kmag_free_caller(const void *p, unsigned long ip);
 
+/*
+ * On PREEMPT_RT the magazine, central and heap locks sleep: kmag may then
+ * not be called where such locks may not be taken (hard IRQ, IRQs or
+ * preemption disabled, a raw spinlock held), as kmalloc may not (§16).
+ * Such calls are refused (api.c). Always false elsewhere.
+ */
+static __always_inline bool kmag_context_bad(void)
+{
+	return IS_ENABLED(CONFIG_PREEMPT_RT) && unlikely(!preemptible());
+}
+
 /* A node id that is neither NUMA_NO_NODE nor one this machine can have. */
 static inline bool kmag_node_impossible(int node)
 {
@@ -756,6 +768,7 @@ struct kmag_stats {
 	long poison_errors;	/* free objects found written to */
 	long injected_failures;	/* allocations failed on purpose (fail/) */
 	long validate_errors;	/* inconsistencies found by validate */
+	long context_errors;	/* calls refused: atomic context on PREEMPT_RT */
 	long slab_unreclaimable_bytes;	/* counted in /proc/meminfo SUnreclaim */
 	long slab_reclaimable_bytes;	/* counted in /proc/meminfo SReclaimable */
 };

@@ -123,6 +123,7 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 	st->poison_errors = sum[KMAG_POISON_ERR];
 	st->injected_failures = sum[KMAG_FAIL_INJECTED];
 	st->validate_errors = sum[KMAG_VALIDATE_ERR];
+	st->context_errors = sum[KMAG_CONTEXT_ERR];
 
 	kmag_heap_stats(&hs);
 	st->sys_bytes = hs.sys << PAGE_SHIFT;
@@ -228,6 +229,7 @@ static const struct {
 	KMAG_STAT(poison_errors),
 	KMAG_STAT(injected_failures),
 	KMAG_STAT(validate_errors),
+	KMAG_STAT(context_errors),
 	KMAG_STAT(slab_unreclaimable_bytes),
 	KMAG_STAT(slab_reclaimable_bytes),
 };
