@@ -3,7 +3,7 @@
  * The exported API (include/kmag.h) and its fast paths.
  *
  * Fast path, alloc: size -> class by one table lookup, IRQs off on this CPU
- * (the magazine lock), pop the loaded magazine, count, IRQs back, set the
+ * (the magazine lock; on PREEMPT_RT a sleeping per-CPU lock, §16), pop the loaded magazine, count, IRQs back, set the
  * object's in-use bit (span from page->private). Only if the loaded
  * magazine is empty does kmag_alloc_refill() (magazine.c) run.
  * Fast path, free: IRQs off, pointer -> span through the map, object-start
@@ -512,7 +512,7 @@ EXPORT_SYMBOL_GPL(kmag_free);
  * @p: as for kmag_free()
  * @ip: the API's caller, for reports and owner tracks
  *
- * Context: any context, including hard IRQ.
+ * Context: any context, including hard IRQ (not on PREEMPT_RT, §16).
  */
 void kmag_free_caller(const void *p, unsigned long ip)
 {
