@@ -55,4 +55,17 @@
 #define KMAG_FAULT_ATTR_DENTRY	1
 #endif
 
+/*
+ * 6.3: kvfree_call_rcu() takes the object's address; before, the offset of
+ * the rcu_head in it (or, with no rcu_head, the object), as an
+ * rcu_callback_t. @obj is the object, @off the offset (the object too when
+ * @head is NULL).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define kmag_kvfree_call_rcu(head, obj, off)	kvfree_call_rcu(head, (void *)(obj))
+#else
+#define kmag_kvfree_call_rcu(head, obj, off)	\
+	kvfree_call_rcu(head, (rcu_callback_t)(unsigned long)(off))
+#endif
+
 #endif /* _KMAG_COMPAT_H */
