@@ -123,6 +123,9 @@
  *      b. kmag_caches_mutex         the list of caches (process context).
  *      b'. kmag_walk_mutex          validate and traces walks (debug.c);
  *                                   never held while waiting for b.
+ *      b''. kmag_cpu_work_mutex     kmag_on_cpus() (magazine.c): held
+ *                                   while waiting for per-CPU work items,
+ *                                   which take c and d, nothing else.
  *      c. kmag_lock (per CPU)       this CPU's magazines of every cache.
  *      d. kmag_central.lock         a cache's spans, depot and counters;
  *                                   taken with IRQs off.
