@@ -14,6 +14,15 @@
  * init_on_alloc / init_on_free boot policies are honoured, and GFP_ATOMIC /
  * GFP_NOWAIT never sleep, in any context including hard IRQ.
  * GFP_DMA / GFP_DMA32 are not supported (NULL is returned).
+ *
+ * PREEMPT_RT: "any context" below means what it means for kmalloc there:
+ * not hard IRQ, NMI, nor with preemption or IRQs disabled or a raw spinlock
+ * held, where kmag's (sleeping) locks may not be taken. kmag refuses such
+ * calls (an allocation returns NULL, a free leaves the object allocated),
+ * counts them (debugfs stats: context_errors) and reports them. Those
+ * marked "including hard IRQ" are, there, "including softirq, threaded IRQ
+ * and spinlock_t sections"; kmag_free_rcu(), kmag_size() and kmag_owns()
+ * work in any context there too.
  */
 #ifndef _KMAG_H
 #define _KMAG_H

@@ -35,4 +35,37 @@
 #define KMAG_KVREALLOC_HAS_OLDSIZE	1
 #endif
 
+/*
+ * 6.8: MAX_ORDER (the orders below it, in 6.1) became MAX_PAGE_ORDER (the
+ * largest order); NR_PAGE_ORDERS counts the orders.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define KMAG_NR_PAGE_ORDERS	NR_PAGE_ORDERS
+#else
+#define KMAG_NR_PAGE_ORDERS	MAX_ORDER
+#endif
+
+/*
+ * In 6.1 struct fault_attr holds the dentry fault_create_debugfs_attr()
+ * made, with a reference its creator drops; in 6.12 it holds only the name
+ * (a char array). The change lies between the two kernels kmag builds for;
+ * 6.6 only has to tell those two apart.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+#define KMAG_FAULT_ATTR_DENTRY	1
+#endif
+
+/*
+ * 6.3: kvfree_call_rcu() takes the object's address; before, the offset of
+ * the rcu_head in it (or, with no rcu_head, the object), as an
+ * rcu_callback_t. @obj is the object, @off the offset (the object too when
+ * @head is NULL).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define kmag_kvfree_call_rcu(head, obj, off)	kvfree_call_rcu(head, (void *)(obj))
+#else
+#define kmag_kvfree_call_rcu(head, obj, off)	\
+	kvfree_call_rcu(head, (rcu_callback_t)(unsigned long)(off))
+#endif
+
 #endif /* _KMAG_COMPAT_H */

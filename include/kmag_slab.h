@@ -163,8 +163,8 @@ static inline void kmag_slab_putname(const char *name)
 		if (kmag_owns(___kp))						\
 			kmag_free_rcu_head(&___kp->rhf);			\
 		else								\
-			kvfree_call_rcu(&___kp->rhf, (rcu_callback_t)(unsigned long) \
-					offsetof(typeof(*(ptr)), rhf));		\
+			kmag_kvfree_call_rcu(&___kp->rhf, ___kp,		\
+					     offsetof(typeof(*(ptr)), rhf));	\
 	} while (0)
 
 #define kmag_slab_kvfree_rcu_1(ptr)						\
@@ -177,7 +177,7 @@ static inline void kmag_slab_putname(const char *name)
 			synchronize_rcu();					\
 			kmag_free(___kp);					\
 		} else {							\
-			kvfree_call_rcu(NULL, (rcu_callback_t)(___kp));		\
+			kmag_kvfree_call_rcu(NULL, ___kp, ___kp);		\
 		}								\
 	} while (0)
 

@@ -3,7 +3,7 @@
  * The exported API (include/kmag.h) and its fast paths.
  *
  * Fast path, alloc: size -> class by one table lookup, IRQs off on this CPU
- * (the magazine lock), pop the loaded magazine, count, IRQs back, set the
+ * (the magazine lock; on PREEMPT_RT a sleeping per-CPU lock, §16), pop the loaded magazine, count, IRQs back, set the
  * object's in-use bit (span from page->private). Only if the loaded
  * magazine is empty does kmag_alloc_refill() (magazine.c) run.
  * Fast path, free: IRQs off, pointer -> span through the map, object-start
@@ -47,6 +47,35 @@ static noinline bool kmag_bad_request(size_t size, gfp_t gfp, int node)
 				    size, (__force unsigned int)gfp, node, why);
 	this_cpu_inc(kmag_pcpu_stat[KMAG_ALLOC_FAIL]);
 	return true;
+}
+
+/**
+ * kmag_context_refuse() - count and report a call kmag cannot serve (§16)
+ * @what: the operation ("allocation", "free")
+ * @ip: the API's caller
+ *
+ * On PREEMPT_RT, from hard IRQ or with IRQs or preemption disabled, kmag's
+ * locks (sleeping locks there) may not be taken: an allocation returns
+ * NULL, a free leaves the object allocated (it may be freed again from a
+ * valid context). Nothing of kmag's state is touched but two counters.
+ *
+ * Context: any context.
+ */
+static noinline void kmag_context_refuse(const char *what, unsigned long ip)
+{
+	this_cpu_inc(kmag_pcpu_stat[KMAG_CONTEXT_ERR]);
+	pr_err_ratelimited("kmag: %s refused: %s on PREEMPT_RT (caller %pS)\n", what,
+			   in_nmi() ? "NMI" : in_hardirq() ? "hard IRQ" :
+			   irqs_disabled() ? "IRQs disabled" : "preemption disabled",
+			   (void *)ip);
+}
+
+/* An allocation refused by kmag_context_refuse(): also a failure. */
+static noinline void *kmag_context_refuse_alloc(unsigned long ip)
+{
+	kmag_context_refuse("allocation", ip);
+	this_cpu_inc(kmag_pcpu_stat[KMAG_ALLOC_FAIL]);
+	return NULL;
 }
 
 /* Count an object handed out, drop the magazine lock, mark it, zero it. */
@@ -180,6 +209,8 @@ static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node,
 	might_sleep_if(gfpflags_allow_blocking(gfp));
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
+	if (kmag_context_bad())
+		return kmag_context_refuse_alloc(ip);
 	if (kmag_fail_should(NULL, size, gfp))
 		return NULL;
 	if (unlikely(size > KMAG_MAX_SMALL || node != NUMA_NO_NODE ||
@@ -434,6 +465,10 @@ static __always_inline void __kmag_free(const void *p, struct kmag_cache *want,
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
+	if (kmag_context_bad()) {
+		kmag_context_refuse("free", ip);
+		return;
+	}
 	/* With a debug cache around, every free has a second look. */
 	if (static_branch_unlikely(&kmag_debug_key)) {
 		kmag_free_other(p, want, ip);
@@ -477,7 +512,7 @@ EXPORT_SYMBOL_GPL(kmag_free);
  * @p: as for kmag_free()
  * @ip: the API's caller, for reports and owner tracks
  *
- * Context: any context, including hard IRQ.
+ * Context: any context, including hard IRQ (not on PREEMPT_RT, §16).
  */
 void kmag_free_caller(const void *p, unsigned long ip)
 {
@@ -636,6 +671,8 @@ static __always_inline void *__kmag_cache_alloc(struct kmag_cache *c, gfp_t gfp,
 	void *p;
 
 	might_sleep_if(gfpflags_allow_blocking(gfp));
+	if (kmag_context_bad())
+		return kmag_context_refuse_alloc(ip);
 	if (unlikely(!c || c->dead || (gfp & (__GFP_DMA | __GFP_DMA32)))) {
 		pr_err_ratelimited("kmag: cache_alloc from %s cache\n",
 				   !c ? "a NULL" : c->dead ? "a destroyed" : "(DMA gfp)");
@@ -722,6 +759,8 @@ void *kmag_cache_alloc_node(struct kmag_cache *c, gfp_t gfp, int node)
 	if (node == NUMA_NO_NODE)
 		return __kmag_cache_alloc(c, gfp, _RET_IP_);
 	might_sleep_if(gfpflags_allow_blocking(gfp));
+	if (kmag_context_bad())
+		return kmag_context_refuse_alloc(_RET_IP_);
 	if (unlikely(!c || c->dead)) {
 		pr_err_ratelimited("kmag: cache_alloc_node from %s cache\n",
 				   !c ? "a NULL" : "a destroyed");

@@ -278,6 +278,10 @@ int kmag_classes_init(void)
 	char name[KMAG_NAME_LEN];
 	int i;
 
+	/* Per CPU (kmag_on_cpus()); the shrinker waits for it. */
+	kmag_flush_wq = alloc_workqueue("kmag_flush", WQ_MEM_RECLAIM, 0);
+	if (!kmag_flush_wq)
+		return -ENOMEM;
 	kmag_wq = alloc_workqueue("kmag", WQ_UNBOUND, 0);
 	if (!kmag_wq)
 		return -ENOMEM;
@@ -325,6 +329,9 @@ void kmag_classes_exit(void)
 	if (kmag_wq)
 		destroy_workqueue(kmag_wq);
 	kmag_wq = NULL;
+	if (kmag_flush_wq)
+		destroy_workqueue(kmag_flush_wq);
+	kmag_flush_wq = NULL;
 	memset(kmag_classes, 0, sizeof(kmag_classes));
 }
 

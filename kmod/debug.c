@@ -87,7 +87,8 @@ enum { KMAG_TRACK_ALLOC, KMAG_TRACK_FREE };
 /* The last report, for the KUnit suites: kind, cache, object, offset. */
 struct kmag_report_info kmag_last_report;
 EXPORT_SYMBOL_NS_GPL(kmag_last_report, KMAG_INTERNAL);
-static DEFINE_SPINLOCK(kmag_report_lock);
+/* Raw: reports come from any context, PREEMPT_RT's hard IRQs included. */
+static DEFINE_RAW_SPINLOCK(kmag_report_lock);
 static DEFINE_RATELIMIT_STATE(kmag_report_rs, 5 * HZ, 10);
 
 /* debug= */
@@ -499,13 +500,13 @@ static void kmag_note(enum kmag_report_kind kind, struct kmag_cache *c,
 	unsigned long flags;
 
 	this_cpu_inc(kmag_pcpu_stat[stat[kind]]);
-	spin_lock_irqsave(&kmag_report_lock, flags);
+	raw_spin_lock_irqsave(&kmag_report_lock, flags);
 	kmag_last_report.kind = kind;
 	kmag_last_report.cache = c;
 	kmag_last_report.object = obj;
 	kmag_last_report.offset = offset;
 	kmag_last_report.seq++;
-	spin_unlock_irqrestore(&kmag_report_lock, flags);
+	raw_spin_unlock_irqrestore(&kmag_report_lock, flags);
 }
 
 /**
@@ -965,41 +966,36 @@ static void kmag_validate_mag(struct kmag_cache *c, struct kmag_mag *m,
 	}
 }
 
-struct kmag_validate_ipi {
+struct kmag_validate_cpus {
 	struct kmag_cache *c;
 	struct kmag_validate_sum v;
 };
 
+/* Magazine lock held (kmag_on_cpus()); one CPU at a time adds to vi->v. */
 static void kmag_validate_cpu(void *arg)
 {
-	struct kmag_validate_ipi *vi = arg;
-	struct kmag_cpu *cc;
-	unsigned long flags;
+	struct kmag_validate_cpus *vi = arg;
+	struct kmag_cpu *cc = this_cpu_ptr(vi->c->cpu);
 
-	local_lock_irqsave(&kmag_lock, flags);
-	cc = this_cpu_ptr(vi->c->cpu);
 	kmag_validate_mag(vi->c, cc->loaded, &vi->v);
 	kmag_validate_mag(vi->c, cc->previous, &vi->v);
-	local_unlock_irqrestore(&kmag_lock, flags);
 }
 
 /* Validate @c; its summary added to @v. kmag_walk_mutex held. */
 static void kmag_validate_cache(struct kmag_cache *c, struct kmag_validate_sum *v)
 {
-	struct kmag_validate_ipi vi = { .c = c };
+	struct kmag_validate_cpus vi = { .c = c };
 	unsigned int i, done;
 	struct kmag_mag *m;
 	unsigned long flags;
 	bool more;
-	int cpu;
 
 	kmag_walk(c, kmag_validate_span, &vi.v);
 	/*
 	 * Each online CPU checks its own magazines (they are its alone). No
 	 * cpus_read_lock(): a CPU going offline meanwhile is skipped.
 	 */
-	for_each_online_cpu(cpu)
-		smp_call_function_single(cpu, kmag_validate_cpu, &vi, 1);
+	kmag_on_cpus(cpu_online_mask, kmag_validate_cpu, &vi);
 	/*
 	 * The depot's full magazines, 16 per hold; by position in the stack,
 	 * which may change between holds (approximate, like the span walk).

@@ -366,7 +366,7 @@ void kmag_fail_init(struct dentry *dir)
  */
 void kmag_fail_exit(void)
 {
-#if KMAG_FAULT_ATTR
+#if KMAG_FAULT_ATTR && defined(KMAG_FAULT_ATTR_DENTRY)
 	/* fault_create_debugfs_attr() kept a reference to fail/. */
 	dput(kmag_fail_attr.dname);
 	kmag_fail_attr.dname = NULL;

@@ -32,6 +32,7 @@
  *      fail.c         fault injection for clients (debugfs fail/).
  *      sanitize.c     KASAN and kmemleak for kmag objects, the quarantine.
  *      trace.c        the tracepoints (kmag_trace.h), §15.
+ *    PREEMPT_RT kernels: §16.
  *
  * 2. Vocabulary.
  *    class      one row of the size-class table: object size, span pages,
@@ -108,8 +109,8 @@
  *    frees) goes to kmag_free_other(), which classifies and reports it.
  *
  * 5. Why IRQs off on the fast path. kmag must work from hard IRQ context
- *    with GFP_ATOMIC, and an interrupt on the same CPU may call into the
- *    same cache. Disabling local interrupts (local_lock_irqsave, which on
+ *    with GFP_ATOMIC (except on PREEMPT_RT, §16), and an interrupt on the
+ *    same CPU may call into the same cache. Disabling local interrupts (local_lock_irqsave, which on
  *    !PREEMPT_RT is local_irq_save plus a lockdep annotation) protects the
  *    magazines against preemption, migration and interrupts at the price of
  *    a flags save/restore, the same protection the "ideal" per-CPU array of
@@ -122,6 +123,9 @@
  *      b. kmag_caches_mutex         the list of caches (process context).
  *      b'. kmag_walk_mutex          validate and traces walks (debug.c);
  *                                   never held while waiting for b.
+ *      b''. kmag_cpu_work_mutex     kmag_on_cpus() (magazine.c): held
+ *                                   while waiting for per-CPU work items,
+ *                                   which take c and d, nothing else.
  *      c. kmag_lock (per CPU)       this CPU's magazines of every cache.
  *      d. kmag_central.lock         a cache's spans, depot and counters;
  *                                   taken with IRQs off.
@@ -129,7 +133,10 @@
  *                                   entries of its chunks; IRQs off.
  *      kmag_quarantine.lock (KASAN kernels only) is taken inside c and
  *      nests no other lock: objects leave the quarantine with it dropped.
- *    Nothing sleeps with c, d or e held. Memory for metadata (span structs,
+ *    "IRQs off" here and below means on !PREEMPT_RT; there c, d and e are
+ *    sleeping locks and nothing in kmag disables IRQs (§16).
+ *    Nothing sleeps with c, d or e held (on PREEMPT_RT: nothing blocks
+ *    but on those locks themselves). Memory for metadata (span structs,
  *    magazines, map leaves) comes from the kernel's slab allocator, outside
  *    d and e, or with GFP_NOWAIT when only c is held.
  *    Bounded holds: d is held for at most 16 depot magazines or empty spans
@@ -140,9 +147,9 @@
  *
  * 7. Lifetimes under lockless readers. The free path and kmag_size() find
  *    a span through the map without the heap lock. Span structs come from
- *    a SLAB_TYPESAFE_BY_RCU cache and readers hold IRQs off (the magazine
- *    lock) or rcu_read_lock(): a span may be reused under a reader, never
- *    freed. A reader re-reads the owner word and base after clearing an
+ *    a SLAB_TYPESAFE_BY_RCU cache and readers hold the magazine lock (IRQs
+ *    off; on PREEMPT_RT a sleeping spinlock, which implies rcu_read_lock())
+ *    or rcu_read_lock(): a span may be reused under a reader, never freed. A reader re-reads the owner word and base after clearing an
  *    in-use bit; if they changed, the pointer was stale and it sets the bit
  *    back (the span could not change hands while that object was out). A
  *    cache struct is freed only after synchronize_rcu().
@@ -164,7 +171,8 @@
  *    memory, silent when nothing is cached) reaps each depot's unused
  *    working set, the empty spans of caches whose central lists were not
  *    used, and the magazines of CPUs that did not touch a cache during the
- *    interval (IPI; the fast paths do nothing for it), then gives back the
+ *    interval (a work item on that CPU, kmag_on_cpus(); the fast paths do
+ *    nothing for it), then gives back the
  *    free spans idle for scavenge_delay_ms, keeping 1/8 of the in-use pages
  *    as headroom. The shrinker gives everything back on demand. Magazine
  *    capacity doubles when a depot is contended and halves under memory
@@ -258,6 +266,48 @@
  *    is valid only under that lock, and once the object is back a
  *    destroyed cache (and its name) may go with its last object. Off, an
  *    event is one static-key no-op jump and its arguments are not computed.
+ *
+ * 16. PREEMPT_RT (Debian's 6.12-rt). What the locks become: kmag_lock, a
+ *    local_lock_t, is a per-CPU spinlock_t there, that is an rtmutex with
+ *    priority inheritance, taken with migrate_disable(); local_lock_irqsave()
+ *    disables neither IRQs nor preemption. It still gives its holder this
+ *    CPU's magazines alone: a task that preempts the holder and calls kmag
+ *    blocks on the same lock and boosts it. As every sleeping spinlock it
+ *    implies rcu_read_lock(), so the lockless readers of §7 are RCU readers
+ *    as on !PREEMPT_RT. The central, heap and quarantine locks (spinlock_t)
+ *    are rtmutexes too; the only raw spinlock is debug.c's report lock,
+ *    held to copy five words. Metadata allocated with GFP_NOWAIT under c
+ *    (§6) is allowed there: no kmag lock disables IRQs or preemption.
+ *    Contexts: kmag serves the contexts kmalloc serves on PREEMPT_RT: task
+ *    context, threaded IRQ handlers, softirqs (timers, soft hrtimers,
+ *    tasklets), RCU callbacks, and sections under spinlock_t, rwlock_t,
+ *    local_lock, rcu_read_lock() or local_bh_disable(), with any gfp (only
+ *    sections that allow blocking may use a blocking gfp). Not hard IRQ
+ *    (IRQF_NO_THREAD handlers, HRTIMER_MODE_*_HARD timers, IPIs and
+ *    smp_call_function*() callbacks, IRQ_WORK_HARD_IRQ irq_work), NMI, nor
+ *    sections with preemption or IRQs disabled or a raw spinlock held: a
+ *    call from there (kmag_context_bad(): !preemptible()) is refused
+ *    before any lock is touched: an allocation returns NULL, a free leaves
+ *    the object allocated and intact (it may be freed again from a valid
+ *    context); both count in context_errors and are reported (rate-
+ *    limited). kmag_free_rcu(), kmag_size() and kmag_owns() use only
+ *    lockless lookups, call_rcu() and the raw report lock: any context.
+ *    Work on other CPUs' magazines (drain, reaping idle CPUs, validate)
+ *    never uses IPIs, on any kernel: kmag_on_cpus() queues a work item on
+ *    each CPU that runs under that CPU's magazine lock, as SLUB's
+ *    flush_all(). Latency: kmag never disables IRQs or preemption on
+ *    PREEMPT_RT; a call can wait for (PI-boosted) holders of c, d and e,
+ *    whose holds are bounded as §6 says: c for one magazine's rounds
+ *    (KMAG_MAG_MAX_ROUNDS, 254) plus a GFP_NOWAIT kmalloc of a magazine
+ *    and the d and e holds nested in it; d for at most 16 magazines or
+ *    empty spans, else O(1) or one magazine's rounds; e for at most 16 free
+ *    spans (about 512 to 1024 pages), else one span's work: carving,
+ *    coalescing, its map entries, giving its pages back (at most a chunk
+ *    or a large object's pages). Page allocation, constructors, zeroing
+ *    and the debug walks run with no kmag lock held, or (walks) one span
+ *    or magazine per hold. A hard real-time task should still not
+ *    allocate on its critical path: kmag's bound is the page allocator's
+ *    whenever a cache must grow, as kmalloc's.
  */
 #ifndef KMAG_INTERNAL_H
 #define KMAG_INTERNAL_H
@@ -316,6 +366,7 @@ enum kmag_stat_item {
 	KMAG_FAIL_INJECTED,	/* allocations failed on purpose (fail/) */
 	KMAG_VALIDATE_ERR,	/* inconsistencies found by validate */
 	KMAG_BUDGET_REFUSED,	/* magazines refused: CPU over its budget */
+	KMAG_CONTEXT_ERR,	/* calls refused: atomic context on PREEMPT_RT */
 	KMAG_NR_STATS
 };
 
@@ -712,6 +763,8 @@ void kmag_free_slow(struct kmag_cache *c, void *p);
 void kmag_magazines_drain(struct kmag_cache *c);
 unsigned int kmag_magazines_reap_idle(struct kmag_cache *c, bool *busy);
 void kmag_mag_resize(struct kmag_cache *c, bool grow);
+void kmag_on_cpus(const struct cpumask *mask, void (*fn)(void *arg), void *arg);
+extern struct workqueue_struct *kmag_flush_wq;
 extern atomic_long_t kmag_mag_bytes;
 int kmag_magazine_init(void);
 void kmag_magazine_exit(void);
@@ -723,6 +776,17 @@ extern struct mutex kmag_caches_mutex;
 extern struct workqueue_struct *kmag_wq;
 int kmag_size_class(size_t size);
 void kmag_free_caller(const void *p, unsigned long ip);
+
+/*
+ * On PREEMPT_RT the magazine, central and heap locks sleep: kmag may then
+ * not be called where such locks may not be taken (hard IRQ, IRQs or
+ * preemption disabled, a raw spinlock held), as kmalloc may not (§16).
+ * Such calls are refused (api.c). Always false elsewhere.
+ */
+static __always_inline bool kmag_context_bad(void)
+{
+	return IS_ENABLED(CONFIG_PREEMPT_RT) && unlikely(!preemptible());
+}
 
 /* A node id that is neither NUMA_NO_NODE nor one this machine can have. */
 static inline bool kmag_node_impossible(int node)
@@ -783,6 +847,7 @@ struct kmag_stats {
 	long poison_errors;	/* free objects found written to */
 	long injected_failures;	/* allocations failed on purpose (fail/) */
 	long validate_errors;	/* inconsistencies found by validate */
+	long context_errors;	/* calls refused: atomic context on PREEMPT_RT */
 	long slab_unreclaimable_bytes;	/* counted in /proc/meminfo SUnreclaim */
 	long slab_reclaimable_bytes;	/* counted in /proc/meminfo SReclaimable */
 	long cpu_cache_budget_bytes;	/* per CPU: magazines charged at most */

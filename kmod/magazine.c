@@ -344,29 +344,94 @@ static void kmag_cpu_flush(struct kmag_cache *c, int cpu)
 {
 	struct kmag_cpu *cc = per_cpu_ptr(c->cpu, cpu);
 	struct kmag_mag *m[2] = { cc->loaded, cc->previous };
+	unsigned long flags;
 	int i;
 
 	if (cc->loaded->capacity)
 		*per_cpu_ptr(&kmag_cpu_charged, cpu) -= kmag_cpu_charge(c);
 	cc->loaded = &kmag_no_mag;
 	cc->previous = &kmag_no_mag;
-	spin_lock(&c->central.lock);
+	spin_lock_irqsave(&c->central.lock, flags);
 	for (i = 0; i < 2; i++)
 		kmag_central_put(c, m[i]->objs, m[i]->rounds);
-	spin_unlock(&c->central.lock);
+	spin_unlock_irqrestore(&c->central.lock, flags);
 	for (i = 0; i < 2; i++)
 		if (m[i]->capacity)
 			kmag_mag_free(m[i]);
 }
 
-static void kmag_flush_this_cpu(void *arg)
+/*
+ * Running something on other CPUs (§16): a CPU's magazines are looked at
+ * only by that CPU, under its magazine lock, which sleeps on PREEMPT_RT.
+ * So not from an IPI (hard IRQ) but from a work item on each CPU, in
+ * process context, as SLUB's flush_all() does. The work items are shared
+ * by every caller: kmag_cpu_work_mutex serializes them.
+ */
+struct kmag_cpu_work {
+	struct work_struct work;
+	void (*fn)(void *arg);
+	void *arg;
+	int cpu;
+	bool queued;
+};
+
+static DEFINE_PER_CPU(struct kmag_cpu_work, kmag_cpu_work);
+static DEFINE_MUTEX(kmag_cpu_work_mutex);
+struct workqueue_struct *kmag_flush_wq;
+
+static void kmag_cpu_work_fn(struct work_struct *work)
 {
-	struct kmag_cache *c = arg;
+	struct kmag_cpu_work *w = container_of(work, struct kmag_cpu_work, work);
 	unsigned long flags;
 
 	local_lock_irqsave(&kmag_lock, flags);
-	kmag_cpu_flush(c, smp_processor_id());
+	/* Its CPU went offline before the work ran (kmag_cpu_dead() flushes). */
+	if (smp_processor_id() == w->cpu)
+		w->fn(w->arg);
 	local_unlock_irqrestore(&kmag_lock, flags);
+}
+
+/**
+ * kmag_on_cpus() - call @fn(@arg) on each CPU of @mask, under its magazine lock
+ * @mask: CPUs; an offline one (or one that goes offline meanwhile) is skipped
+ * @fn: what to run; it must not sleep (IRQs are off on !PREEMPT_RT)
+ * @arg: its argument
+ *
+ * Context: process context; may sleep. No magazine lock held; the locks
+ * @fn takes must not be held.
+ */
+void kmag_on_cpus(const struct cpumask *mask, void (*fn)(void *arg), void *arg)
+{
+	struct kmag_cpu_work *w;
+	int cpu;
+
+	mutex_lock(&kmag_cpu_work_mutex);
+	for_each_cpu(cpu, mask) {
+		w = per_cpu_ptr(&kmag_cpu_work, cpu);
+		INIT_WORK(&w->work, kmag_cpu_work_fn);
+		w->fn = fn;
+		w->arg = arg;
+		w->cpu = cpu;
+		w->queued = true;
+		queue_work_on(cpu, kmag_flush_wq, &w->work);
+	}
+	/* Every work queued, whatever @mask (cpu_online_mask) became. */
+	for_each_possible_cpu(cpu) {
+		w = per_cpu_ptr(&kmag_cpu_work, cpu);
+		if (w->queued) {
+			flush_work(&w->work);
+			w->queued = false;
+		}
+	}
+	mutex_unlock(&kmag_cpu_work_mutex);
+}
+EXPORT_SYMBOL_NS_GPL(kmag_on_cpus, KMAG_INTERNAL);
+
+static void kmag_flush_this_cpu(void *arg)
+{
+	struct kmag_cache *c = arg;
+
+	kmag_cpu_flush(c, smp_processor_id());
 }
 
 /**
@@ -374,26 +439,21 @@ static void kmag_flush_this_cpu(void *arg)
  * @c: the cache
  *
  * Objects of @c in KASAN's quarantine go to the magazines first. Online CPUs
- * flush their own magazines (IPI); magazines of offline CPUs are flushed
- * from here. Then the depot is emptied and free spans go back to the page
- * heap.
+ * flush their own magazines (kmag_on_cpus()); magazines of offline CPUs are
+ * flushed from here. Then the depot is emptied and free spans go back to
+ * the page heap.
  *
- * Context: process context, IRQs on, cpus_read_lock() held; may sleep.
+ * Context: process context, cpus_read_lock() held; may sleep.
  */
 void kmag_magazines_drain(struct kmag_cache *c)
 {
-	unsigned long flags;
 	int cpu;
 
 	kmag_quarantine_flush(c);
-	on_each_cpu(kmag_flush_this_cpu, c, 1);
-	for_each_possible_cpu(cpu) {
-		if (cpu_online(cpu))
-			continue;
-		local_irq_save(flags);
-		kmag_cpu_flush(c, cpu);
-		local_irq_restore(flags);
-	}
+	kmag_on_cpus(cpu_online_mask, kmag_flush_this_cpu, c);
+	for_each_possible_cpu(cpu)
+		if (!cpu_online(cpu))
+			kmag_cpu_flush(c, cpu);
 	kmag_central_flush(c);
 }
 EXPORT_SYMBOL_NS_GPL(kmag_magazines_drain, KMAG_INTERNAL);
@@ -404,20 +464,25 @@ EXPORT_SYMBOL_NS_GPL(kmag_magazines_drain, KMAG_INTERNAL);
  * @busy: set to true if some CPU still has magazines of @c afterwards
  *
  * A CPU whose operation counters for @c did not move since the last reap
- * has its magazines flushed back to the spans and freed, by an IPI to that
- * CPU. The fast paths do nothing for this: the counters are the ones they
- * keep anyway, and the magazines are looked at only by their owner.
+ * has its magazines flushed back to the spans and freed, by that CPU
+ * (kmag_on_cpus()). The fast paths do nothing for this: the counters are
+ * the ones they keep anyway, and the magazines are looked at only by their
+ * owner.
  *
- * Context: process context, cpus_read_lock() held; may sleep.
+ * Context: process context, cpus_read_lock() and kmag_caches_mutex held
+ * (which protects the mask of CPUs to flush); may sleep.
  * Return: the CPUs flushed.
  */
 unsigned int kmag_magazines_reap_idle(struct kmag_cache *c, bool *busy)
 {
+	static struct cpumask idle;
 	unsigned int flushed = 0;
 	struct kmag_cpu *cc;
 	unsigned long ops;
 	int cpu;
 
+	lockdep_assert_held(&kmag_caches_mutex);
+	cpumask_clear(&idle);
 	for_each_online_cpu(cpu) {
 		cc = per_cpu_ptr(c->cpu, cpu);
 		ops = READ_ONCE(cc->stat[KMAG_ALLOC]) + READ_ONCE(cc->stat[KMAG_FREE]);
@@ -430,9 +495,11 @@ unsigned int kmag_magazines_reap_idle(struct kmag_cache *c, bool *busy)
 			*busy = true;
 			continue;
 		}
-		smp_call_function_single(cpu, kmag_flush_this_cpu, c, 1);
+		cpumask_set_cpu(cpu, &idle);
 		flushed++;
 	}
+	if (flushed)
+		kmag_on_cpus(&idle, kmag_flush_this_cpu, c);
 	return flushed;
 }
 EXPORT_SYMBOL_NS_GPL(kmag_magazines_reap_idle, KMAG_INTERNAL);
@@ -441,14 +508,10 @@ EXPORT_SYMBOL_NS_GPL(kmag_magazines_reap_idle, KMAG_INTERNAL);
 static int kmag_cpu_dead(unsigned int cpu)
 {
 	struct kmag_cache *c;
-	unsigned long flags;
 
 	mutex_lock(&kmag_caches_mutex);
-	list_for_each_entry(c, &kmag_caches, list) {
-		local_irq_save(flags);
+	list_for_each_entry(c, &kmag_caches, list)
 		kmag_cpu_flush(c, cpu);
-		local_irq_restore(flags);
-	}
 	mutex_unlock(&kmag_caches_mutex);
 	return 0;
 }

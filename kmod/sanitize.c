@@ -40,7 +40,7 @@
  * for one cache by kmag_magazines_drain() (cache destruction, CPU-less
  * drains); objects of a destroyed cache skip it. Large objects skip it too: they are poisoned,
  * and their pages go back to the page heap at once.
- * Lock: kmag_quarantine.lock, taken with the magazine lock held (IRQs off),
+ * Lock: kmag_quarantine.lock, taken with the magazine lock held,
  * innermost but for nothing: objects leave the quarantine with it dropped.
  *
  * kmemleak. Every object handed out is registered (min_count 1, so that a
@@ -180,8 +180,9 @@ static bool kmag_quarantine_put(struct kmag_cache *c, void *p, unsigned int size
  * (or, for a destroyed cache, to the spans), KMAG_QUARANTINE_BATCH objects
  * per hold of the magazine and quarantine locks. An object another CPU
  * evicted just before may still be on its way to that CPU's magazines (it
- * gets there with IRQs off): kmag_magazines_drain() flushes first, then
- * interrupts every CPU, and so finds it there.
+ * gets there under that CPU's magazine lock): kmag_magazines_drain()
+ * flushes first, then has every CPU flush its magazines under that lock,
+ * and so finds it there.
  *
  * Context: process context, no kmag lock held.
  */
@@ -320,8 +321,8 @@ EXPORT_SYMBOL_NS_GPL(kmag_san_alloc, KMAG_INTERNAL);
  * SLAB_TYPESAFE_BY_RCU cache); then a small object of a live cache goes to
  * the quarantine, which may send older objects back to their magazines.
  *
- * Context: magazine lock held (IRQs off) for a small object; any context
- * for a large one.
+ * Context: magazine lock held for a small object; any context kmag may be
+ * called from (§16) for a large one.
  * Return: true if the quarantine took @p (the caller must not touch it
  * again); false if the caller must put it back as usual (always for a
  * large object).
@@ -339,7 +340,7 @@ bool kmag_san_free(struct kmag_cache *c, void *p, size_t usable)
 	if (!c || READ_ONCE(c->dead) || (c->flags & KMAG_DEBUG_FLAGS) ||
 	    atomic_read(&kmag_quarantine_paused))
 		return false;
-	lockdep_assert_irqs_disabled();
+	lockdep_assert_held(this_cpu_ptr(&kmag_lock));
 	return kmag_quarantine_put(c, p, usable);
 #else
 	return false;

@@ -125,6 +125,7 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 	st->poison_errors = sum[KMAG_POISON_ERR];
 	st->injected_failures = sum[KMAG_FAIL_INJECTED];
 	st->validate_errors = sum[KMAG_VALIDATE_ERR];
+	st->context_errors = sum[KMAG_CONTEXT_ERR];
 	st->cpu_cache_refusals = sum[KMAG_BUDGET_REFUSED];
 	st->cpu_cache_budget_bytes = READ_ONCE(kmag_cpu_budget);
 	st->cpu_cache_worst_bytes = st->cpu_cache_budget_bytes * num_possible_cpus();
@@ -235,6 +236,7 @@ static const struct {
 	KMAG_STAT(poison_errors),
 	KMAG_STAT(injected_failures),
 	KMAG_STAT(validate_errors),
+	KMAG_STAT(context_errors),
 	KMAG_STAT(slab_unreclaimable_bytes),
 	KMAG_STAT(slab_reclaimable_bytes),
 	KMAG_STAT(cpu_cache_budget_bytes),

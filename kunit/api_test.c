@@ -310,7 +310,7 @@ static void kmag_hoard_node(struct kmag_hoard *h, int nid)
 
 	h->pages = NULL;
 	h->nr = 0;
-	for (order = MAX_ORDER - 1; order >= 0; order--) {
+	for (order = KMAG_NR_PAGE_ORDERS - 1; order >= 0; order--) {
 		while ((page = alloc_pages_node(nid, GFP_NOWAIT | __GFP_THISNODE |
 						__GFP_NOWARN, order))) {
 			page->private = order;

@@ -3,6 +3,9 @@
  * kmag_concurrency: all CPUs at once with cross-CPU frees, allocation and
  * free from hard IRQ (hrtimer) interrupting the same CPU's fast path, and CPU
  * hot-unplug flushing the dead CPU's magazines. Payloads are pattern-checked.
+ * On PREEMPT_RT, where kmag may not be called from hard IRQ (§16), the
+ * timer is a soft one (the ktimers thread preempts the fast path, inside
+ * its sleeping locks), and a hard IRQ's calls are checked to be refused.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -155,11 +158,18 @@ static void kmag_concurrency_threads(struct kunit *test)
 		KUNIT_EXPECT_GT(test, remote, 0);
 }
 
+/*
+ * The interrupting context: hard IRQ, but on PREEMPT_RT a soft hrtimer, run
+ * by the ktimers thread (SCHED_FIFO), which preempts the test thread.
+ */
+#define KMAG_IRQ_MODE	(IS_ENABLED(CONFIG_PREEMPT_RT) ? HRTIMER_MODE_REL_SOFT : \
+			 HRTIMER_MODE_REL_HARD)
+
 struct kmag_irq_state {
 	struct hrtimer timer;
 	struct kmag_ct_obj held;
 	struct rnd_state rnd;
-	unsigned long fired, not_hardirq, corrupt, failed;
+	unsigned long fired, wrong_context, corrupt, failed;
 	bool stop;
 };
 
@@ -167,8 +177,8 @@ static enum hrtimer_restart kmag_irq_fn(struct hrtimer *t)
 {
 	struct kmag_irq_state *s = container_of(t, struct kmag_irq_state, timer);
 
-	if (!in_hardirq())
-		s->not_hardirq++;
+	if (!!in_hardirq() == IS_ENABLED(CONFIG_PREEMPT_RT))
+		s->wrong_context++;
 	if (s->held.p) {
 		if (!kmag_test_intact(s->held.p, min_t(u32, s->held.size, 512)))
 			s->corrupt++;
@@ -189,8 +199,9 @@ static enum hrtimer_restart kmag_irq_fn(struct hrtimer *t)
 }
 
 /*
- * GFP_ATOMIC alloc/free in hard IRQ while this CPU's thread hammers the
- * same size classes: the IRQ lands inside the fast path.
+ * GFP_ATOMIC alloc/free in hard IRQ (soft hrtimer on PREEMPT_RT) while this
+ * CPU's thread hammers the same size classes: the IRQ lands inside the fast
+ * path (on PREEMPT_RT the timer thread preempts it and waits for the lock).
  */
 static void kmag_concurrency_hardirq(struct kunit *test)
 {
@@ -205,9 +216,9 @@ static void kmag_concurrency_hardirq(struct kunit *test)
 	prandom_seed_state(&s->rnd, 7);
 	prandom_seed_state(&rnd, 8);
 	migrate_disable();
-	hrtimer_init(&s->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	hrtimer_init(&s->timer, CLOCK_MONOTONIC, KMAG_IRQ_MODE);
 	s->timer.function = kmag_irq_fn;
-	hrtimer_start(&s->timer, ns_to_ktime(50 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
+	hrtimer_start(&s->timer, ns_to_ktime(50 * NSEC_PER_USEC), KMAG_IRQ_MODE);
 	while (READ_ONCE(s->fired) < 500 && time_before(jiffies, deadline)) {
 		size = kmag_ct_size(&rnd);
 		p = kmag_alloc(size, GFP_KERNEL);
@@ -226,10 +237,69 @@ static void kmag_concurrency_hardirq(struct kunit *test)
 	if (s->held.p)
 		kmag_free(s->held.p);
 	KUNIT_EXPECT_GE(test, s->fired, 100);
-	KUNIT_EXPECT_EQ(test, s->not_hardirq, 0);
+	KUNIT_EXPECT_EQ(test, s->wrong_context, 0);
 	KUNIT_EXPECT_EQ(test, s->corrupt, 0);
 	KUNIT_EXPECT_EQ(test, s->failed, 0);
 	KUNIT_EXPECT_EQ(test, corrupt, 0);
+}
+
+struct kmag_rt_refuse {
+	struct hrtimer timer;
+	void *obj;		/* freed from hard IRQ: must stay allocated */
+	void *got;		/* allocated from hard IRQ: must be NULL */
+	bool hardirq;
+	struct completion done;
+};
+
+static enum hrtimer_restart kmag_rt_refuse_fn(struct hrtimer *t)
+{
+	struct kmag_rt_refuse *r = container_of(t, struct kmag_rt_refuse, timer);
+
+	r->hardirq = in_hardirq();
+	r->got = kmag_alloc(64, GFP_ATOMIC);
+	kmag_free(r->obj);
+	complete(&r->done);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * PREEMPT_RT: kmag's locks sleep, so kmag refuses calls from hard IRQ
+ * (§16): the allocation returns NULL, the free leaves the object allocated
+ * and intact, both are counted; the object can then be freed normally.
+ */
+static void kmag_concurrency_rt_hardirq(struct kunit *test)
+{
+	struct kmag_rt_refuse *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct kmag_stats before, after;
+	unsigned long seq;
+
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "PREEMPT_RT only: hard IRQ is a valid context here (kmag_concurrency_hardirq)");
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->obj = kmag_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r->obj);
+	kmag_test_fill(r->obj, 64);
+	init_completion(&r->done);
+	kmag_stats_read(&before);
+	hrtimer_init(&r->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	r->timer.function = kmag_rt_refuse_fn;
+	hrtimer_start(&r->timer, ns_to_ktime(10 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
+	wait_for_completion(&r->done);
+	hrtimer_cancel(&r->timer);
+	kmag_stats_read(&after);
+	KUNIT_EXPECT_TRUE(test, r->hardirq);
+	KUNIT_EXPECT_NULL(test, r->got);
+	KUNIT_EXPECT_EQ(test, after.context_errors - before.context_errors, 2);
+	KUNIT_EXPECT_EQ(test, after.alloc_failures - before.alloc_failures, 1);
+	KUNIT_EXPECT_EQ(test, after.frees, before.frees);
+	/* Still allocated and intact: this free is no double free. */
+	KUNIT_EXPECT_EQ(test, kmag_size(r->obj), 64);
+	KUNIT_EXPECT_TRUE(test, kmag_test_intact(r->obj, 64));
+	seq = kmag_last_report.seq;
+	kmag_free(r->obj);
+	KUNIT_EXPECT_EQ(test, kmag_last_report.seq, seq);
+	if (r->got)
+		kmag_free(r->got);
 }
 
 struct kmag_hp_arg {
@@ -532,6 +602,7 @@ static void kmag_concurrency_stale_free(struct kunit *test)
 static struct kunit_case kmag_concurrency_cases[] = {
 	KUNIT_CASE(kmag_concurrency_threads),
 	KUNIT_CASE(kmag_concurrency_hardirq),
+	KUNIT_CASE(kmag_concurrency_rt_hardirq),
 	KUNIT_CASE(kmag_concurrency_hotplug),
 	KUNIT_CASE(kmag_concurrency_racing_free),
 	KUNIT_CASE(kmag_concurrency_stale_free),

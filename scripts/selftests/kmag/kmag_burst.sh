@@ -160,10 +160,13 @@ shrink_now() {
 	load kmag burst
 	# /proc/meminfo counts kmag's pages as slab (SUnreclaim here): what
 	# the shrinker gives back must leave SUnreclaim as it leaves kmag.
+	# kmag's three from one read of stats: the kernel's reclaim may call
+	# the shrinker at any time (kswapd after the burst).
+	snap=$(cat "$stats")
 	su0=$(meminfo SUnreclaim:)
-	ku0=$(($(stat slab_unreclaimable_bytes) / 1024))
-	kr0=$(($(stat slab_reclaimable_bytes) / 1024))
-	sys0=$(($(stat sys_bytes) / 1024))
+	ku0=$(($(echo "$snap" | awk '$1 == "slab_unreclaimable_bytes" { print $2 }') / 1024))
+	kr0=$(($(echo "$snap" | awk '$1 == "slab_reclaimable_bytes" { print $2 }') / 1024))
+	sys0=$(($(echo "$snap" | awk '$1 == "sys_bytes" { print $2 }') / 1024))
 	echo 2 >/proc/sys/vm/drop_caches
 	free=$(memfree)
 	pcp=$(pcpfree)

@@ -62,11 +62,12 @@ window() {
 }
 
 # check_kasan WHAT TYPE FUNCTION: one KASAN report, of TYPE, in FUNCTION.
+# Since 6.4 a slab object's use-after-free is "slab-use-after-free".
 check_kasan() {
 	w=$(window "$1")
 	n=$(echo "$w" | grep -c 'BUG: KASAN:')
 	first=$(echo "$w" | grep -m1 -o 'BUG: KASAN: .*' | sed 's/+0x[0-9a-f/x]*//')
-	if [ "$n" -eq 1 ] && echo "$w" | grep -q "BUG: KASAN: $2 in $3+"; then
+	if [ "$n" -eq 1 ] && echo "$w" | grep -qE "BUG: KASAN: (slab-)?$2 in $3\+"; then
 		verdict ok "$1: $first"
 	else
 		verdict FAIL "$1: $n reports (want 1: $2 in $3)${first:+, first: $first}"
