@@ -572,8 +572,8 @@ struct kmag_cache {
  * flushed; a charge that would pass the budget is refused (the cache is then
  * served without magazines on that CPU until idle ones are reaped).
  */
-#define KMAG_CPU_BUDGET_TOTAL	(32UL << 20)	/* shared by all CPUs... */
-#define KMAG_CPU_BUDGET_MIN	(1UL << 20)	/* ...but at least this */
+#define KMAG_CPU_BUDGET_TOTAL	(64UL << 20)	/* shared by all CPUs... */
+#define KMAG_CPU_BUDGET_MIN	(2UL << 20)	/* ...but at least this */
 #define KMAG_CPU_BUDGET_MAX	(8UL << 20)	/* and at most this, per CPU */
 extern unsigned long kmag_cpu_budget;
 DECLARE_PER_CPU(unsigned long, kmag_cpu_charged);

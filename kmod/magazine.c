@@ -13,6 +13,7 @@
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 
@@ -32,6 +33,12 @@ DEFINE_PER_CPU(local_lock_t, kmag_lock) = INIT_LOCAL_LOCK(kmag_lock);
  */
 unsigned long kmag_cpu_budget;
 EXPORT_SYMBOL_NS_GPL(kmag_cpu_budget, KMAG_INTERNAL);
+
+/* Load-time override of the budget, in KiB (0: the default above). */
+static unsigned int cpu_cache_budget_kb;
+module_param(cpu_cache_budget_kb, uint, 0444);
+MODULE_PARM_DESC(cpu_cache_budget_kb,
+		 "per-CPU magazine budget in KiB, 256 .. 1048576 (default: 64 MiB / CPUs, within 2 .. 8 MiB)");
 DEFINE_PER_CPU(unsigned long, kmag_cpu_charged);
 
 /**
@@ -522,6 +529,14 @@ int kmag_magazine_init(void)
 
 	kmag_cpu_budget = clamp(KMAG_CPU_BUDGET_TOTAL / num_possible_cpus(),
 				KMAG_CPU_BUDGET_MIN, KMAG_CPU_BUDGET_MAX);
+	if (cpu_cache_budget_kb) {
+		if (cpu_cache_budget_kb < 256 || cpu_cache_budget_kb > SZ_1M) {
+			pr_err("kmag: cpu_cache_budget_kb=%u: not within 256 .. 1048576\n",
+			       cpu_cache_budget_kb);
+			return -EINVAL;
+		}
+		kmag_cpu_budget = (unsigned long)cpu_cache_budget_kb << 10;
+	}
 
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "kmag:dead",
 					NULL, kmag_cpu_dead);

@@ -92,6 +92,18 @@ reload "debug=U,kmag-64;Z,kmag-1*" || fail "debug=U,kmag-64;Z,kmag-1* refused"
 reload "debug=U,kmag-64;Z" || fail "debug=U,kmag-64;Z refused"
 [ -e "$kmag/caches/kmag-64/alloc_traces" ] || fail "kmag-64 lost U to the global rule"
 [ -e "$kmag/caches/kmag-32/alloc_traces" ] && fail "kmag-32 has alloc_traces under Z"
+# The per-CPU budget parameter: out of range refused, in range reported.
+for arg in cpu_cache_budget_kb=1 cpu_cache_budget_kb=2000000 cpu_cache_budget_kb=x; do
+	rmmod kmag 2>/dev/null
+	if insmod /modules/kmag.ko "$arg" 2>/dev/null; then
+		fail "$arg was accepted"
+	else
+		echo "kmag debug: $arg refused"
+	fi
+done
+reload cpu_cache_budget_kb=512 || fail "cpu_cache_budget_kb=512 refused"
+b=$(awk '$1 == "cpu_cache_budget_bytes" { print $2 }' "$kmag/stats")
+[ "$b" = 524288 ] || fail "cpu_cache_budget_kb=512 gave cpu_cache_budget_bytes $b"
 reload || { fail "plain reload"; exit 1; }
 [ $failed -eq 0 ] || { echo "kmag debug: $failed failures [FAIL]"; exit 1; }
 echo "kmag debug: ok"
