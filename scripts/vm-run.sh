@@ -126,18 +126,26 @@ EOF
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
 
-numa=()
+numa=() smp=$cpus
 if [ "$nodes" -gt 1 ]; then
+	# One socket per node, its CPUs together: the CPUs sharing a last-level
+	# cache are on one node (else the kernel warns, topology_sane()).
+	if [ $((cpus % nodes)) -ne 0 ]; then
+		echo "vm-run: $cpus CPUs do not split evenly over $nodes nodes" >&2
+		exit 2
+	fi
+	per=$((cpus / nodes))
+	smp="$cpus,sockets=$nodes,cores=$per,threads=1"
 	for ((i = 0; i < nodes; i++)); do
 		numa+=(-object "memory-backend-ram,id=m$i,size=$((mem / nodes))M"
-		       -numa "node,nodeid=$i,memdev=m$i")
+		       -numa "node,nodeid=$i,cpus=$((i * per))-$((i * per + per - 1)),memdev=m$i")
 	done
 fi
 : >"$log"
 rawout=$work/serial1.out
 set +e
 timeout --foreground "$limit" qemu-system-x86_64 \
-	-accel tcg,thread=multi -smp "$cpus" -m "${mem}M" "${numa[@]}" \
+	-accel tcg,thread=multi -smp "$smp" -m "${mem}M" "${numa[@]}" \
 	-kernel "$kernel" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 loglevel=7 oops=panic panic=-1 $append" \
 	-display none -monitor none -no-reboot \
