@@ -35,6 +35,7 @@ struct kmag_ct_worker {
 	struct kmag_ct_obj ring[KMAG_CT_RING];
 	unsigned int head, tail;
 	struct kmag_ct_worker *next;
+	unsigned int ops;
 	unsigned long remote, corrupt, failed;
 	struct completion done;
 };
@@ -94,7 +95,7 @@ static int kmag_ct_thread(void *arg)
 	struct kmag_ct_obj *o;
 	int i;
 
-	for (i = 0; i < KMAG_CT_OPS; i++) {
+	for (i = 0; i < w->ops; i++) {
 		o = &w->slot[prandom_u32_state(&w->rnd) % KMAG_CT_SLOTS];
 		if (o->p) {
 			if (!(i & 1) || w->next == w || !kmag_ct_pass(w, o))
@@ -123,7 +124,11 @@ static int kmag_ct_thread(void *arg)
 	return 0;
 }
 
-/* One thread per online CPU, random sizes, a quarter of frees remote. */
+/*
+ * One thread per online CPU, random sizes, a quarter of frees remote. The
+ * operations are shared out (at least 2500 a thread): with more vCPUs than
+ * host cores under TCG, each costs more as the vCPUs grow.
+ */
 static void kmag_concurrency_threads(struct kunit *test)
 {
 	unsigned int n = num_online_cpus(), i = 0, cpu;
@@ -137,6 +142,7 @@ static void kmag_concurrency_threads(struct kunit *test)
 		init_completion(&w[i].done);
 		prandom_seed_state(&w[i].rnd, 42 + cpu);
 		w[i].next = &w[(i + 1) % n];
+		w[i].ops = max(2 * KMAG_CT_OPS / n, 2500U);
 		w[i].task = kthread_create_on_cpu(kmag_ct_thread, &w[i], cpu, "kmag_ct/%u");
 		KUNIT_ASSERT_FALSE(test, IS_ERR(w[i].task));
 		i++;
