@@ -58,10 +58,10 @@ static __always_inline void *kmag_alloc_done(struct kmag_cache *c,
 {
 	cc->stat[KMAG_ALLOC]++;
 	cc->stat[KMAG_REQ_BYTES] += req;
-	if (kmag_numa())
-		kmag_numa_alloc_count(p);
 	local_unlock_irqrestore(&kmag_lock, flags);
 	kmag_obj_mark(c, p);
+	if (kmag_numa())
+		kmag_numa_alloc_count(p);
 	if (kmag_want_zero(c, gfp))
 		kmag_obj_zero(p, c->obj_size);
 	kmag_san_alloc(c, p, req, c->obj_size, gfp);

@@ -285,9 +285,12 @@
  *         small objects handed out to a CPU of that home node
  *         (local_allocs) or of another (remote_allocs), frees on a CPU of
  *         another node (remote_frees). Counted only while the key is on,
- *         from the span of the object just handed out (the line
- *         kmag_obj_mark() reads next), out of line. With the key off every
- *         object is local: "nodes" shows mallocs - large_allocs instead.
+ *         out of line, from the span of the object just handed out (the
+ *         line kmag_obj_mark() just read), after the magazine lock is
+ *         dropped (so the fast path keeps its registers): a caller
+ *         migrated in between is classified by its new CPU; the sums stay
+ *         exact. With the key off every object is local: "nodes" shows
+ *         mallocs - large_allocs instead.
  *    kmag_alloc_node() is §3's node path; to a memoryless or offline node
  *    (without __GFP_THISNODE) it falls back like kmalloc_node(). Memory
  *    hotplug that adds or empties a node later changes neither the home
