@@ -730,7 +730,7 @@ unsigned long kmag_central_live(struct kmag_cache *c);
 
 /* numa.c: the node a CPU's objects should come from, and locality (§16). */
 DECLARE_STATIC_KEY_FALSE(kmag_numa_key);
-DECLARE_PER_CPU_READ_MOSTLY(int, kmag_home_nid);
+DECLARE_PER_CPU(int, kmag_home_nid);
 
 /* Per CPU, per node of the memory: see debugfs "nodes" (stats.c). */
 struct kmag_node_stat {

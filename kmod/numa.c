@@ -19,8 +19,11 @@ struct kmag_node_stat __percpu *kmag_node_stats;
 DEFINE_STATIC_KEY_FALSE(kmag_numa_key);
 EXPORT_SYMBOL_NS_GPL(kmag_numa_key, KMAG_INTERNAL);
 
-/* Each CPU's home node (kmag_home_node(); tests: kmag_cpu_home()), at load. */
-DEFINE_PER_CPU_READ_MOSTLY(int, kmag_home_nid);
+/*
+ * Each CPU's home node (kmag_home_node(); tests: kmag_cpu_home()), at load.
+ * Not _READ_MOSTLY: a module's per-CPU data must be in .data..percpu.
+ */
+DEFINE_PER_CPU(int, kmag_home_nid);
 
 /* @cpu's node if it has memory, else the nearest node that has some. */
 static int kmag_home_of(int cpu)
