@@ -10,6 +10,8 @@
  * check by a multiply, the object's in-use bit cleared atomically (a double
  * free, in any order and from any CPU, finds it clear), push on the loaded
  * magazine, count, IRQs back; only a full magazine goes to kmag_free_slow().
+ * Where more than one node has memory, an object of another node than the
+ * freeing CPU's home goes back to its span instead (kmag_free_remote(), §17).
  * Large objects and bad frees go to kmag_free_other(). Zeroing (init_on_alloc,
  * __GFP_ZERO, init_on_free) is done with IRQs on.
  * Tracepoints (kmag_trace.h, §15): one event per call that succeeded or free
@@ -87,6 +89,8 @@ static __always_inline void *kmag_alloc_done(struct kmag_cache *c,
 	cc->stat[KMAG_REQ_BYTES] += req;
 	local_unlock_irqrestore(&kmag_lock, flags);
 	kmag_obj_mark(c, p);
+	if (kmag_numa())
+		kmag_numa_alloc_count(p);
 	if (kmag_want_zero(c, gfp))
 		kmag_obj_zero(p, c->obj_size);
 	kmag_san_alloc(c, p, req, c->obj_size, gfp);
@@ -348,6 +352,60 @@ static __always_inline void kmag_free_push_traced(struct kmag_cache *c,
 }
 
 /*
+ * A free on a CPU whose home node is not @s's (§17): the object goes back
+ * to its span under the central lock, not on this CPU's magazine, from
+ * which it would be handed out here as remote memory. As
+ * kmag_free_push_traced() otherwise: event, init_on_free zeroing, counted,
+ * KASAN's quarantine first. Magazine lock held (taken with @flags); dropped
+ * on return.
+ */
+static noinline void kmag_free_remote(struct kmag_cache *c, struct kmag_span *s,
+				      void *p, struct kmag_cache *want,
+				      unsigned long flags, unsigned long ip)
+{
+	struct kmag_cpu *cc;
+	int nid = s->nid;
+
+	if (want)
+		trace_kmag_cache_free(ip, p, want);
+	if (kmag_want_zero_on_free(c)) {
+		local_unlock_irqrestore(&kmag_lock, flags);
+		kmag_obj_zero(p, c->obj_size);
+		local_lock_irqsave(&kmag_lock, flags);
+	}
+	cc = this_cpu_ptr(c->cpu);
+	cc->stat[KMAG_FREE]++;
+	cc->stat[KMAG_MAG_MISS]++;
+	kmag_numa_free_count(nid);
+	/* Out of the quarantine, it goes to its span too (sanitize.c). */
+	if (!kmag_san_free(c, p, c->obj_size)) {
+		spin_lock(&c->central.lock);
+		kmag_central_put(c, &p, 1);	/* may let an orphaned @c go */
+		spin_unlock(&c->central.lock);
+	}
+	local_unlock_irqrestore(&kmag_lock, flags);
+	if (!want)
+		trace_kmag_free(ip, p);
+}
+
+/*
+ * A free kmag accepted (the in-use bit of @p, in @s, cleared by it): on this
+ * CPU's magazine, unless the object lies on another node than this CPU's
+ * home (only tested where more than one node has memory).
+ */
+static __always_inline void kmag_free_accepted(struct kmag_cache *c,
+					       struct kmag_span *s, const void *p,
+					       struct kmag_cache *want,
+					       unsigned long flags, unsigned long ip)
+{
+	if (kmag_numa() && unlikely(s->nid != kmag_home_node())) {
+		kmag_free_remote(c, s, (void *)p, want, flags, ip);
+		return;
+	}
+	kmag_free_push_traced(c, p, want, flags, ip);
+}
+
+/*
  * @p maps to no span although kmag holds its page: memory kmag took back
  * (a double free), or a page inside a live large object, which maps only
  * its first page (an invalid free). Find out from the nearest mapped page
@@ -415,7 +473,7 @@ static noinline void kmag_free_other(const void *p, struct kmag_cache *want,
 		case KMAG_TAKEN:
 			break;
 		}
-		kmag_free_push_traced(c, p, want, flags, ip);
+		kmag_free_accepted(c, s, p, want, flags, ip);
 		return;
 	case KMAG_SPAN_LARGE:
 		if (want) {
@@ -494,7 +552,7 @@ static __always_inline void __kmag_free(const void *p, struct kmag_cache *want,
 	}
 	if (unlikely(kmag_obj_take(s, owner, p) != KMAG_TAKEN))
 		goto other;	/* reported there, after a second look */
-	kmag_free_push_traced(kmag_owner_cache(owner), p, want, flags, ip);
+	kmag_free_accepted(kmag_owner_cache(owner), s, p, want, flags, ip);
 	return;
 other:
 	local_unlock_irqrestore(&kmag_lock, flags);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Central lists and depot (mcentral role): per cache, the spans that hold
- * its objects, on per-node partial / full / empty lists, and the depot of
- * full and empty magazines. Everything here runs under the cache's central
+ * its objects, on per-node partial / full / empty lists, and per node a
+ * depot of full and empty magazines (§17). Everything here runs under the
+ * cache's central
  * lock (kmag_central.lock, IRQs off), except kmag_central_grow() which
  * talks to the page heap first and takes the lock to publish the span.
  */
@@ -82,8 +83,8 @@ static unsigned int kmag_node_get(struct kmag_cache *c, void **objs,
  * @c: the cache
  * @objs: where to store the object pointers
  * @n: how many at most
- * @nid: node the objects must come from, or NUMA_NO_NODE for the local node
- *       first, then any
+ * @nid: node the objects must come from, or NUMA_NO_NODE for this CPU's
+ *       home node first, then any
  *
  * Context: central lock held, IRQs off.
  * Return: the number of objects stored (0 when the cache must grow).
@@ -98,7 +99,7 @@ unsigned int kmag_central_get(struct kmag_cache *c, void **objs,
 	c->central.gets++;
 	if (nid != NUMA_NO_NODE)
 		return kmag_node_get(c, objs, n, nid);
-	nid = numa_mem_id();
+	nid = kmag_home_node();
 	got = kmag_node_get(c, objs, n, nid);
 	for_each_node(i) {
 		if (got == n)
@@ -210,55 +211,73 @@ int kmag_central_grow(struct kmag_cache *c, gfp_t gfp, int nid)
 }
 EXPORT_SYMBOL_NS_GPL(kmag_central_grow, KMAG_INTERNAL);
 
+static struct kmag_mag *kmag_cnode_depot_get(struct kmag_central *ct,
+					     struct kmag_cnode *cn, bool full)
+{
+	struct kmag_mag **top = full ? &cn->depot_full : &cn->depot_empty;
+	struct kmag_mag *m = *top;
+
+	if (!m)
+		return NULL;
+	*top = m->next;
+	if (full) {
+		cn->nr_full--;
+		ct->nr_depot_full--;
+		cn->depot_rounds -= m->rounds;
+		ct->depot_rounds -= m->rounds;
+		cn->min_full = min(cn->min_full, cn->nr_full);
+	} else {
+		cn->nr_empty--;
+		ct->nr_depot_empty--;
+		cn->min_empty = min(cn->min_empty, cn->nr_empty);
+	}
+	return m;
+}
+
 /**
- * kmag_depot_get() - take a magazine from the depot
+ * kmag_depot_get() - take a magazine from this CPU's node's depot
  * @c: the cache
  * @full: true for a full magazine, false for an empty one
  *
- * Context: central lock held.
- * Return: the magazine, or NULL if the depot has none of that kind.
+ * Only the depot of the caller's home node is looked at: a CPU never gets
+ * a full magazine that another node's CPUs filled (§17).
+ *
+ * Context: central lock held, IRQs off.
+ * Return: the magazine, or NULL if that depot has none of that kind.
  */
 struct kmag_mag *kmag_depot_get(struct kmag_cache *c, bool full)
 {
 	struct kmag_central *ct = &c->central;
-	struct kmag_mag **top = full ? &ct->depot_full : &ct->depot_empty;
-	struct kmag_mag *m = *top;
 
 	lockdep_assert_held(&ct->lock);
-	if (m) {
-		*top = m->next;
-		if (full) {
-			ct->nr_depot_full--;
-			ct->depot_rounds -= m->rounds;
-			ct->min_full = min(ct->min_full, ct->nr_depot_full);
-		} else {
-			ct->nr_depot_empty--;
-			ct->min_empty = min(ct->min_empty, ct->nr_depot_empty);
-		}
-	}
-	return m;
+	return kmag_cnode_depot_get(ct, &ct->node[kmag_home_node()], full);
 }
 EXPORT_SYMBOL_NS_GPL(kmag_depot_get, KMAG_INTERNAL);
 
 /**
- * kmag_depot_put() - give a full or empty magazine to the depot
+ * kmag_depot_put() - give a full or empty magazine to this CPU's node's depot
  * @c: the cache
  * @m: a magazine with 0 or capacity rounds
  *
- * Beyond depot_max full magazines, the rounds go back to their spans and the
- * magazine is kept as an empty one; beyond depot_max empty ones, it is freed.
+ * Beyond depot_max full magazines in that depot, the rounds go back to
+ * their spans and the magazine is kept as an empty one; beyond depot_max
+ * empty ones, it is freed.
  *
  * Context: central lock held, IRQs off.
  */
 void kmag_depot_put(struct kmag_cache *c, struct kmag_mag *m)
 {
 	struct kmag_central *ct = &c->central;
+	struct kmag_cnode *cn;
 
 	lockdep_assert_held(&ct->lock);
-	if (m->rounds && ct->nr_depot_full < c->depot_max) {
-		m->next = ct->depot_full;
-		ct->depot_full = m;
+	cn = &ct->node[kmag_home_node()];
+	if (m->rounds && cn->nr_full < c->depot_max) {
+		m->next = cn->depot_full;
+		cn->depot_full = m;
+		cn->nr_full++;
 		ct->nr_depot_full++;
+		cn->depot_rounds += m->rounds;
 		ct->depot_rounds += m->rounds;
 		return;
 	}
@@ -266,12 +285,13 @@ void kmag_depot_put(struct kmag_cache *c, struct kmag_mag *m)
 		kmag_central_put(c, m->objs, m->rounds);
 		m->rounds = 0;
 	}
-	if (ct->nr_depot_empty >= c->depot_max) {
+	if (cn->nr_empty >= c->depot_max) {
 		kmag_mag_free(m);
 		return;
 	}
-	m->next = ct->depot_empty;
-	ct->depot_empty = m;
+	m->next = cn->depot_empty;
+	cn->depot_empty = m;
+	cn->nr_empty++;
 	ct->nr_depot_empty++;
 }
 EXPORT_SYMBOL_NS_GPL(kmag_depot_put, KMAG_INTERNAL);
@@ -307,23 +327,47 @@ static unsigned int kmag_empty_release(struct kmag_cache *c, int nid,
 }
 
 /*
- * Free up to @full full and @empty empty magazines of the depot (full ones'
- * rounds back to their spans), KMAG_FLUSH_BATCH per hold of the central
- * lock, counted in @holds. Return: the magazines freed.
+ * Free magazines of every node's depot (full ones' rounds back to their
+ * spans): with @working_set, as many full and empty ones as the node's
+ * lowest levels since the last reap, else all there are when the walk
+ * reaches the node. KMAG_FLUSH_BATCH magazines per hold of the central
+ * lock, counted in @holds; no hold for depots that are empty.
+ * Return: the magazines freed.
  */
-static unsigned int kmag_depot_release(struct kmag_cache *c, unsigned int full,
-				       unsigned int empty, unsigned int *holds)
+static unsigned int kmag_depot_release(struct kmag_cache *c, bool working_set,
+				       unsigned int *holds)
 {
 	struct kmag_central *ct = &c->central;
 	struct kmag_mag *dead = NULL, *m;
-	unsigned int n, freed = 0;
+	unsigned int full, empty, n = 0, freed = 0;
+	bool locked = false;
+	struct kmag_cnode *cn;
 	unsigned long flags;
+	int nid;
 
-	while (full + empty) {
-		spin_lock_irqsave(&ct->lock, flags);
-		(*holds)++;
-		for (n = 0; n < KMAG_FLUSH_BATCH && full + empty; n++) {
-			m = kmag_depot_get(c, full != 0);
+	for_each_node(nid) {
+		cn = &ct->node[nid];
+		if (!READ_ONCE(cn->nr_full) && !READ_ONCE(cn->nr_empty))
+			continue;
+		if (!locked) {
+			spin_lock_irqsave(&ct->lock, flags);
+			(*holds)++;
+			locked = true;
+		}
+		full = working_set ? min(cn->min_full, cn->nr_full) : cn->nr_full;
+		empty = working_set ? min(cn->min_empty, cn->nr_empty) : cn->nr_empty;
+		while (full + empty) {
+			if (n == KMAG_FLUSH_BATCH) {
+				spin_unlock_irqrestore(&ct->lock, flags);
+				while ((m = dead)) {
+					dead = m->next;
+					kmag_mag_free(m);
+				}
+				spin_lock_irqsave(&ct->lock, flags);
+				(*holds)++;
+				n = 0;
+			}
+			m = kmag_cnode_depot_get(ct, cn, full != 0);
 			if (!m) {
 				/* Taken meanwhile: none of that kind is left. */
 				if (full)
@@ -341,12 +385,14 @@ static unsigned int kmag_depot_release(struct kmag_cache *c, unsigned int full,
 			m->next = dead;
 			dead = m;
 			freed++;
+			n++;
 		}
+	}
+	if (locked)
 		spin_unlock_irqrestore(&ct->lock, flags);
-		while ((m = dead)) {
-			dead = m->next;
-			kmag_mag_free(m);
-		}
+	while ((m = dead)) {
+		dead = m->next;
+		kmag_mag_free(m);
 	}
 	return freed;
 }
@@ -368,19 +414,14 @@ static unsigned int kmag_depot_release(struct kmag_cache *c, unsigned int full,
 unsigned int kmag_central_flush(struct kmag_cache *c)
 {
 	struct kmag_central *ct = &c->central;
-	unsigned int full, empty, holds = 0;
-	unsigned long flags;
+	unsigned int holds = 0;
 	int nid;
 
 	/*
 	 * What is there now, not what busy CPUs keep adding: the walk ends.
 	 * Depot magazines first, then each node's empty spans.
 	 */
-	spin_lock_irqsave(&ct->lock, flags);
-	full = ct->nr_depot_full;
-	empty = ct->nr_depot_empty;
-	spin_unlock_irqrestore(&ct->lock, flags);
-	kmag_depot_release(c, full, empty, &holds);
+	kmag_depot_release(c, false, &holds);
 	for_each_node(nid)
 		holds += kmag_empty_release(c, nid, READ_ONCE(ct->node[nid].nr[KMAG_LIST_EMPTY]));
 	return holds;
@@ -394,7 +435,8 @@ EXPORT_SYMBOL_NS_GPL(kmag_central_flush, KMAG_INTERNAL);
  *
  * The lowest levels of full and of empty magazines seen since the last
  * reap are magazines nobody needed during that interval: that many are
- * freed (the rounds of full ones back to their spans). A cache whose
+ * freed from each node's depot (the rounds of full ones back to their
+ * spans). A cache whose
  * central lists were not used during the interval also gives its empty
  * spans back. The central lock is held for KMAG_FLUSH_BATCH magazines or
  * spans at a time. A depot that was found locked often enough during the
@@ -406,17 +448,16 @@ EXPORT_SYMBOL_NS_GPL(kmag_central_flush, KMAG_INTERNAL);
 unsigned int kmag_depot_reap(struct kmag_cache *c, bool *busy)
 {
 	struct kmag_central *ct = &c->central;
-	unsigned int full, empty, reaped, holds = 0;
+	unsigned int reaped, holds = 0;
+	struct kmag_cnode *cn;
 	unsigned long flags;
 	bool idle;
 	int nid;
 
 	spin_lock_irqsave(&ct->lock, flags);
-	full = min(ct->min_full, ct->nr_depot_full);
-	empty = min(ct->min_empty, ct->nr_depot_empty);
 	idle = ct->gets == ct->reap_gets;
 	spin_unlock_irqrestore(&ct->lock, flags);
-	reaped = kmag_depot_release(c, full, empty, &holds);
+	reaped = kmag_depot_release(c, true, &holds);
 	if (idle)
 		for_each_node(nid)
 			kmag_empty_release(c, nid, ULONG_MAX);
@@ -425,12 +466,14 @@ unsigned int kmag_depot_reap(struct kmag_cache *c, bool *busy)
 		kmag_mag_resize(c, true);
 	ct->contended = 0;
 	/* A new interval starts from the levels as they are now. */
-	ct->min_full = ct->nr_depot_full;
-	ct->min_empty = ct->nr_depot_empty;
+	for_each_node(nid) {
+		cn = &ct->node[nid];
+		cn->min_full = cn->nr_full;
+		cn->min_empty = cn->nr_empty;
+		*busy |= cn->nr[KMAG_LIST_EMPTY] != 0;
+	}
 	ct->reap_gets = ct->gets;
 	*busy |= ct->nr_depot_full || ct->nr_depot_empty;
-	for_each_node(nid)
-		*busy |= ct->node[nid].nr[KMAG_LIST_EMPTY] != 0;
 	spin_unlock_irqrestore(&ct->lock, flags);
 	return reaped;
 }

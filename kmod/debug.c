@@ -737,6 +737,8 @@ void *kmag_debug_alloc(struct kmag_cache *c, gfp_t gfp, int nid, size_t req,
 	this_cpu_inc(c->cpu->stat[KMAG_ALLOC]);
 	this_cpu_add(c->cpu->stat[KMAG_REQ_BYTES], req);
 	this_cpu_inc(c->cpu->stat[KMAG_MAG_MISS]);
+	if (kmag_numa())
+		kmag_numa_alloc_count(slot);
 	kmag_trace(c, "alloc", slot + c->red_left, ip);
 	if (kmag_want_zero(c, gfp))
 		memset(slot + c->red_left, 0, c->obj_size);
@@ -798,6 +800,8 @@ bool kmag_debug_free(struct kmag_cache *c, struct kmag_span *s,
 	/* Counted first: the put may let an orphaned cache go. */
 	this_cpu_inc(c->cpu->stat[KMAG_FREE]);
 	this_cpu_inc(c->cpu->stat[KMAG_MAG_MISS]);
+	if (kmag_numa() && s->nid != kmag_home_node())
+		kmag_numa_free_count(s->nid);
 	kmag_central_put(c, (void **)&slot, 1);
 	spin_unlock_irqrestore(&c->central.lock, flags);
 	return true;
@@ -989,6 +993,7 @@ static void kmag_validate_cache(struct kmag_cache *c, struct kmag_validate_sum *
 	struct kmag_mag *m;
 	unsigned long flags;
 	bool more;
+	int nid;
 
 	kmag_walk(c, kmag_validate_span, &vi.v);
 	/*
@@ -997,18 +1002,21 @@ static void kmag_validate_cache(struct kmag_cache *c, struct kmag_validate_sum *
 	 */
 	kmag_on_cpus(cpu_online_mask, kmag_validate_cpu, &vi);
 	/*
-	 * The depot's full magazines, 16 per hold; by position in the stack,
-	 * which may change between holds (approximate, like the span walk).
+	 * Each node's depot's full magazines, 16 per hold; by position in the
+	 * stack, which may change between holds (approximate, like the span
+	 * walk).
 	 */
-	for (done = 0, more = true; more; done += 16) {
-		spin_lock_irqsave(&c->central.lock, flags);
-		for (i = 0, m = c->central.depot_full; m && i < done; i++)
-			m = m->next;
-		for (i = 0; m && i < 16; i++, m = m->next)
-			kmag_validate_mag(c, m, &vi.v);
-		more = m;
-		spin_unlock_irqrestore(&c->central.lock, flags);
-		cond_resched();
+	for_each_node(nid) {
+		for (done = 0, more = true; more; done += 16) {
+			spin_lock_irqsave(&c->central.lock, flags);
+			for (i = 0, m = c->central.node[nid].depot_full; m && i < done; i++)
+				m = m->next;
+			for (i = 0; m && i < 16; i++, m = m->next)
+				kmag_validate_mag(c, m, &vi.v);
+			more = m;
+			spin_unlock_irqrestore(&c->central.lock, flags);
+			cond_resched();
+		}
 	}
 	v->spans += vi.v.spans;
 	v->objects += vi.v.objects;

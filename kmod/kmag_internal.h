@@ -32,6 +32,7 @@
  *      fail.c         fault injection for clients (debugfs fail/).
  *      sanitize.c     KASAN and kmemleak for kmag objects, the quarantine.
  *      trace.c        the tracepoints (kmag_trace.h), §15.
+ *      numa.c         home nodes and locality counters, §17.
  *    PREEMPT_RT kernels: §16.
  *
  * 2. Vocabulary.
@@ -60,7 +61,9 @@
  *               how many it holds. Each CPU holds a "loaded" and a
  *               "previous" magazine per cache; previous is always full or
  *               empty.
- *    depot      per cache, stacks of full and of empty magazines.
+ *    depot      per cache and node, stacks of full and of empty magazines.
+ *    home node  a CPU's node, or the nearest node with memory if its own
+ *               has none: where that CPU's objects should lie (§17).
  *    orphan     a cache destroyed with live objects; freed with the last.
  *
  * 3. Allocation. kmag_alloc(size) maps size to a class with one table
@@ -72,13 +75,15 @@
  *         do not read). No shared counters, no lock but this CPU's.
  *      b. loaded empty, previous full: swap them and pop.
  *      c. both empty: under the central lock, trade the empty previous for
- *         a full magazine from the depot.
+ *         a full magazine from the depot of this CPU's home node.
  *      d. depot has none: fill the loaded magazine from partial spans
- *         (local node first).
+ *         (with several nodes: of the home node only, see §17).
  *      e. no partial span: drop the magazine lock (IRQs back on if they
  *         were), ask the page heap for a span with the caller's gfp (it
  *         sleeps only if gfpflags_allow_blocking()), run the ctor on its
- *         objects, add it to the central lists and retry from a.
+ *         objects, add it to the central lists and retry from a. With
+ *         several nodes, first a span of the home node that needs no
+ *         reclaim, then other nodes' partial spans, then this (§17).
  *      f. no memory for magazines at all: one object straight from the
  *         spans (or from a depot magazine), so that allocation does not
  *         fail while the cache has free objects.
@@ -95,11 +100,13 @@
  *    object index (p must be an object start), then the object's in-use bit
  *    is cleared with test_and_clear_bit(): a bit already clear is a double
  *    free, whatever happened since and on whichever CPU, and of two racing
- *    frees exactly one clears it. Then, symmetrically to allocation: push
- *    on loaded; if full and previous empty, swap; else under the central
- *    lock retire previous to the depot and load an empty magazine. When the
- *    depot already holds enough full magazines, a retired magazine's rounds
- *    go back to their spans instead. A span whose objects are all free goes
+ *    frees exactly one clears it. An object of another node than the
+ *    freeing CPU's home goes back to its span under the central lock (only
+ *    tested with several nodes, §17). Then, symmetrically to allocation:
+ *    push on loaded; if full and previous empty, swap; else under the
+ *    central lock retire previous to the home node's depot and load an
+ *    empty magazine. When that depot already holds enough full magazines,
+ *    a retired magazine's rounds go back to their spans instead. A span whose objects are all free goes
  *    back to the page heap (one empty span per node and cache is kept),
  *    which coalesces it with free neighbours; a chunk that becomes entirely
  *    free is released to the buddy allocator, keeping one per node.
@@ -183,8 +190,8 @@
  *    possible CPUs, within [KMAG_CPU_BUDGET_MIN, KMAG_CPU_BUDGET_MAX]: with
  *    many CPUs each gets less, as in TCMalloc); a cache refused magazines
  *    on a CPU is served from its spans there until the reclaimer flushes
- *    idle magazines. A depot holds at most depot_max magazines of at most
- *    mag_max rounds, not scaled with the CPUs. Both worst cases are in the
+ *    idle magazines. A depot (one per node, §17) holds at most depot_max
+ *    magazines of at most mag_max rounds, not scaled with the CPUs. Both worst cases are in the
  *    statistics (cpu_cache_worst_bytes, depot_worst_bytes).
  *
  * 9. Statistics. Counters are per CPU (kmag_cpu.stat for each cache,
@@ -308,6 +315,45 @@
  *    or magazine per hold. A hard real-time task should still not
  *    allocate on its critical path: kmag's bound is the page allocator's
  *    whenever a cache must grow, as kmalloc's.
+ *
+ * 17. NUMA locality (numa.c, and where each policy acts). Each CPU has a
+ *    home node, fixed at load: its node, or the nearest node with memory.
+ *    Where more than one node has memory at load, a static key
+ *    (kmag_numa_key) turns on what follows; on one node each piece is a
+ *    no-op jump, and the depots and refills behave as one node.
+ *      a. Depots are per node (struct kmag_cnode): a CPU trades magazines
+ *         only with its home node's depot, so a full magazine filled by
+ *         another node's CPUs never reaches it. depot_max bounds each
+ *         node's depot; reap, flush, drain and destroy walk every node
+ *         (kmag_central.nr_depot_* and depot_rounds are the sums).
+ *      b. Remote free: after the in-use bit is taken, an object whose span
+ *         (span->nid, on the line the free path already read) is not on
+ *         the CPU's home node goes back to its span under the central lock
+ *         (kmag_free_remote(), out of line; order c -> d as every free
+ *         slow path), never on the loaded magazine: another node's memory
+ *         is not made local to this CPU. Objects leaving KASAN's
+ *         quarantine follow the same rule. Remote frees are thus as dear
+ *         as a central-list operation each (not batched).
+ *      c. Refill (kmag_alloc_refill()): home node's partial spans; else a
+ *         new span on the home node with kmag_chunk_try_gfp() |
+ *         __GFP_THISNODE (no reclaim); else any node's partial spans; else
+ *         a span with the caller's gfp (the page heap prefers home again).
+ *         So a CPU takes remote objects only when its node is short of
+ *         memory, and then hands them out as remote allocations.
+ *      d. Counters (debugfs "nodes"): per CPU and per node of the memory,
+ *         small objects handed out to a CPU of that home node
+ *         (local_allocs) or of another (remote_allocs), frees on a CPU of
+ *         another node (remote_frees). Counted only while the key is on,
+ *         out of line, from the span of the object just handed out (the
+ *         line kmag_obj_mark() just read), after the magazine lock is
+ *         dropped (so the fast path keeps its registers): a caller
+ *         migrated in between is classified by its new CPU; the sums stay
+ *         exact. With the key off every object is local: "nodes" shows
+ *         mallocs - large_allocs instead.
+ *    kmag_alloc_node() is §3's node path; to a memoryless or offline node
+ *    (without __GFP_THISNODE) it falls back like kmalloc_node(). Memory
+ *    hotplug that adds or empties a node later changes neither the home
+ *    nodes nor the key.
  */
 #ifndef KMAG_INTERNAL_H
 #define KMAG_INTERNAL_H
@@ -506,23 +552,31 @@ struct kmag_cpu {
 	unsigned long reap_ops;		/* ALLOC + FREE at the last reap */
 };
 
+/*
+ * One node's part of a cache's central state: its spans, and its depot,
+ * which only CPUs whose home node (kmag_home_node()) it is use (§17).
+ */
 struct kmag_cnode {
 	struct list_head lists[KMAG_NR_LISTS];
 	unsigned long nr[KMAG_NR_LISTS];
+	struct kmag_mag *depot_full;
+	struct kmag_mag *depot_empty;
+	unsigned int nr_full;		/* magazines on depot_full */
+	unsigned int nr_empty;		/* magazines on depot_empty */
+	/* Working set: the lowest depot levels since the last reap. */
+	unsigned int min_full;
+	unsigned int min_empty;
+	unsigned long depot_rounds;	/* objects in this depot's full magazines */
 };
 
 struct kmag_central {
 	spinlock_t lock;
-	struct kmag_mag *depot_full;
-	struct kmag_mag *depot_empty;
+	/* The depots of all nodes, summed (statistics, tests). */
 	unsigned int nr_depot_full;
 	unsigned int nr_depot_empty;
-	/* Working set: the lowest depot levels since the last reap. */
-	unsigned int min_full;
-	unsigned int min_empty;
+	unsigned long depot_rounds;	/* objects in the depots' full magazines */
 	unsigned long gets;		/* kmag_central_get() calls */
 	unsigned long reap_gets;	/* gets at the last reap */
-	unsigned long depot_rounds;	/* objects in the depot's full magazines */
 	unsigned long contended;	/* depot exchanges that found it locked */
 	unsigned long nr_spans;
 	unsigned long nr_free_objs;	/* free objects in spans */
@@ -550,7 +604,7 @@ struct kmag_cache {
 	unsigned int span_align;	/* span alignment, in pages */
 	unsigned int mag_capacity;	/* rounds of new magazines (dynamic) */
 	unsigned int mag_min, mag_max;	/* its bounds */
-	unsigned int depot_max;		/* full (and empty) magazines kept */
+	unsigned int depot_max;		/* full (and empty) magazines kept per node */
 	/* Debugging (debug.c); read on slow paths only. */
 	unsigned long flags;		/* SLAB_* flags of the cache */
 	unsigned int red_left;		/* object offset in its slot */
@@ -621,6 +675,7 @@ unsigned long kmag_heap_scavenge(int nid, unsigned long delay,
 				 unsigned long keep, unsigned long max);
 unsigned long kmag_heap_free_pages(int nid);
 unsigned long kmag_heap_inuse_pages(int nid);
+unsigned long kmag_heap_sys_pages(int nid);
 void kmag_heap_sizes(unsigned long *sys, unsigned long *inuse,
 		     unsigned long *released);
 void kmag_heap_stats(struct kmag_heap_stats *hs);
@@ -753,6 +808,46 @@ unsigned int kmag_central_flush(struct kmag_cache *c);
 unsigned int kmag_depot_reap(struct kmag_cache *c, bool *busy);
 unsigned long kmag_central_live(struct kmag_cache *c);
 
+/* numa.c: the node a CPU's objects should come from, and locality (§17). */
+DECLARE_STATIC_KEY_FALSE(kmag_numa_key);
+DECLARE_PER_CPU(int, kmag_home_nid);
+
+/* Per CPU, per node of the memory: see debugfs "nodes" (stats.c). */
+struct kmag_node_stat {
+	unsigned long local_allocs;	/* small objects handed out on their node */
+	unsigned long remote_allocs;	/* ... to a CPU of another node */
+	unsigned long remote_frees;	/* freed on a CPU of another node */
+};
+
+extern struct kmag_node_stat __percpu *kmag_node_stats;	/* [nr_node_ids] */
+
+/*
+ * This CPU's home node: its node if that has memory, else the nearest one
+ * that has. Its objects, depot and new spans come from there. Stable while
+ * the caller cannot migrate (magazine or central lock held); a hint
+ * otherwise.
+ */
+static __always_inline int kmag_home_node(void)
+{
+	return this_cpu_read(kmag_home_nid);
+}
+
+/*
+ * Whether more than one node had memory when kmag was loaded: a static key,
+ * so that the locality code costs a single-node machine one no-op jump.
+ */
+static __always_inline bool kmag_numa(void)
+{
+	return static_branch_unlikely(&kmag_numa_key);
+}
+
+int kmag_cpu_home(int cpu);
+void kmag_numa_alloc_count(const void *p);
+void kmag_numa_free_count(int nid);
+void kmag_node_stat_sum(int nid, struct kmag_node_stat *sum);
+int kmag_numa_init(void);
+void kmag_numa_exit(void);
+
 /* magazine.c */
 extern struct kmag_mag kmag_no_mag;
 extern bool kmag_fail_mag_alloc;
@@ -866,6 +961,19 @@ struct kmag_class_stats {
 };
 
 void kmag_stats_read(struct kmag_stats *st);
+
+/* One line of debugfs "nodes" (§17). */
+struct kmag_node_info {
+	unsigned int cpus;		/* online CPUs whose home node it is */
+	unsigned long sys_bytes;	/* held from the buddy allocator */
+	unsigned long inuse_bytes;	/* in in-use spans */
+	unsigned long depot_bytes;	/* objects in the node's depots */
+	unsigned long local_allocs;	/* see struct kmag_node_stat */
+	unsigned long remote_allocs;
+	unsigned long remote_frees;
+};
+
+void kmag_node_info(int nid, struct kmag_node_info *ni);
 int kmag_stats_read_try(struct kmag_stats *st);
 extern struct dentry *kmag_debugfs_dir;
 

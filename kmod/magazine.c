@@ -228,9 +228,12 @@ static void *kmag_alloc_unbuffered(struct kmag_cache *c, gfp_t gfp,
  * @gfp: allocation flags
  * @flags: IRQ state saved by local_lock_irqsave() of the magazine lock
  *
- * Swaps with previous, else trades with the depot, else fills the loaded
- * magazine from the central lists, else grows the cache from the page heap
- * (dropping the magazine lock meanwhile) and tries again. Without
+ * Swaps with previous, else trades with its node's depot, else fills the
+ * loaded magazine from the central lists, else grows the cache from the
+ * page heap (dropping the magazine lock meanwhile) and tries again. Where
+ * more than one node has memory, the central lists are first asked for
+ * objects of this CPU's home node only, and the cache grows there if that
+ * needs no reclaim, before other nodes' objects are taken (§17). Without
  * magazines (no memory for them), serves one object from the central lists.
  *
  * Context: magazine lock held on entry and on return (possibly on another
@@ -240,6 +243,7 @@ static void *kmag_alloc_unbuffered(struct kmag_cache *c, gfp_t gfp,
 void *kmag_alloc_refill(struct kmag_cache *c, gfp_t gfp, unsigned long *flags)
 {
 	struct kmag_central *ct = &c->central;
+	bool any_node = !kmag_numa();
 	struct kmag_mag *full;
 	struct kmag_cpu *cc;
 	unsigned int n;
@@ -271,15 +275,27 @@ void *kmag_alloc_refill(struct kmag_cache *c, gfp_t gfp, unsigned long *flags)
 			break;
 		}
 		n = kmag_central_get(c, cc->loaded->objs, cc->loaded->capacity,
-				     NUMA_NO_NODE);
+				     any_node ? NUMA_NO_NODE : kmag_home_node());
 		spin_unlock(&ct->lock);
 		if (n) {
 			cc->loaded->rounds = n;
 			break;
 		}
-		/* Nothing cached anywhere: grow, with IRQs as the caller had them. */
+		/* Nothing cached: grow, with IRQs as the caller had them. */
 		local_unlock_irqrestore(&kmag_lock, *flags);
-		n = kmag_central_grow(c, gfp, NUMA_NO_NODE) >= 0;
+		if (!any_node) {
+			/*
+			 * Nothing on the home node: a new span there if the
+			 * buddy allocator has one without reclaim, else other
+			 * nodes' objects before a span with @gfp (§17).
+			 */
+			any_node = kmag_central_grow(c, kmag_chunk_try_gfp(gfp) |
+						     __GFP_THISNODE,
+						     kmag_home_node()) < 0;
+			n = 1;
+		} else {
+			n = kmag_central_grow(c, gfp, NUMA_NO_NODE) >= 0;
+		}
 		local_lock_irqsave(&kmag_lock, *flags);
 		if (!n)
 			return NULL;

@@ -13,9 +13,12 @@ static int __init kmag_init(void)
 	ret = kmag_debug_init();	/* a bad debug= fails before anything exists */
 	if (ret)
 		return ret;
-	ret = kmag_heap_init();
+	ret = kmag_numa_init();		/* home nodes before any allocation */
 	if (ret)
 		return ret;
+	ret = kmag_heap_init();
+	if (ret)
+		goto fail_heap;
 	ret = kmag_classes_init();
 	if (ret)
 		goto fail_classes;
@@ -36,6 +39,8 @@ fail_reclaim:
 fail_classes:
 	kmag_classes_exit();
 	kmag_heap_exit();
+fail_heap:
+	kmag_numa_exit();
 	return ret;
 }
 
@@ -56,6 +61,7 @@ static void __exit kmag_exit(void)
 	if (inuse)
 		pr_err("kmag: %lu bytes of large objects still live at unload\n", inuse);
 	kmag_heap_exit();
+	kmag_numa_exit();
 	pr_info("kmag: unloaded\n");
 }
 

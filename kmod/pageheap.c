@@ -630,7 +630,7 @@ static struct kmag_span *kmag_heap_add(struct kmag_chunk *ch, unsigned int npage
 
 /**
  * kmag_heap_alloc() - allocate a span of pages
- * @nid: preferred node, or NUMA_NO_NODE for the local one
+ * @nid: preferred node, or NUMA_NO_NODE for this CPU's home node
  * @npages: span size, 1 .. KMAG_MAX_SIZE / PAGE_SIZE
  * @align: alignment of the span, in pages (a power of two, at most
  *         KMAG_CHUNK_PAGES)
@@ -663,7 +663,7 @@ struct kmag_span *kmag_heap_alloc(int nid, unsigned int npages,
 	if (unlikely(READ_ONCE(kmag_fail_heap_alloc)))
 		return NULL;
 	if (nid == NUMA_NO_NODE || !node_state(nid, N_MEMORY))
-		nid = strict && nid != NUMA_NO_NODE ? nid : numa_mem_id();
+		nid = strict && nid != NUMA_NO_NODE ? nid : kmag_home_node();
 	if (!dedicated) {
 		s = kmag_heap_take(kmag_heap_of(nid), npages, align, gfp, c, false);
 		if (s)
@@ -849,6 +849,21 @@ unsigned long kmag_heap_inuse_pages(int nid)
 	return h ? READ_ONCE(h->inuse_pages) : 0;
 }
 EXPORT_SYMBOL_NS_GPL(kmag_heap_inuse_pages, KMAG_INTERNAL);
+
+/**
+ * kmag_heap_sys_pages() - pages a node's heap holds from the buddy allocator
+ * @nid: the node
+ *
+ * Context: any context; takes no lock (the value may be stale).
+ * Return: the pages.
+ */
+unsigned long kmag_heap_sys_pages(int nid)
+{
+	struct kmag_heap *h = kmag_heap_of(nid);
+
+	return h ? READ_ONCE(h->sys_pages) : 0;
+}
+EXPORT_SYMBOL_NS_GPL(kmag_heap_sys_pages, KMAG_INTERNAL);
 
 /**
  * kmag_heap_stats() - page heap gauges and counters, summed over nodes

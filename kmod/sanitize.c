@@ -119,17 +119,23 @@ static void kmag_qslot_take(struct kmag_qslot *s, struct kmag_qslot *out)
 
 /*
  * An object leaves the quarantine: on this CPU's loaded magazine of its
- * cache, as kmag_free_push() would have put it (its free was counted then).
- * Magazine lock held.
+ * cache, as kmag_free_push() would have put it (its free was counted then);
+ * an object of another node than this CPU's home back to its span, as
+ * kmag_free_remote() would have (§17). Magazine lock held.
  */
 static void kmag_quarantine_release(struct kmag_cache *c, void *p)
 {
 	struct kmag_mag *m = this_cpu_ptr(c->cpu)->loaded;
 
-	if (m->rounds < m->capacity)
+	if (kmag_numa() && kmag_obj_span(p)->nid != kmag_home_node()) {
+		spin_lock(&c->central.lock);
+		kmag_central_put(c, &p, 1);
+		spin_unlock(&c->central.lock);
+	} else if (m->rounds < m->capacity) {
 		m->objs[m->rounds++] = p;
-	else
+	} else {
 		kmag_free_slow(c, p);
+	}
 }
 
 #ifdef CONFIG_KASAN_GENERIC

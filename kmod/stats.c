@@ -5,6 +5,7 @@
  *
  *   stats    one "name value" line per item of KMAG_STATS, in that order;
  *   classes  a header line, then one row per size class;
+ *   nodes    a header line, then one row per node with memory (§17);
  *   drain    write 1: flush all magazines and give free memory back;
  *   caches/<name>/  one directory per cache, for its debugging files;
  *   fail/    fault injection knobs (fail.c).
@@ -16,6 +17,7 @@
 #include <linux/fs.h>
 #include <linux/kstrtox.h>
 #include <linux/mutex.h>
+#include <linux/nodemask.h>
 #include <linux/seq_file.h>
 
 #include "kmag_internal.h"
@@ -93,7 +95,9 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 		kmag_cache_cached(c, sum, &depot, &mags);
 		st->depot_bytes += depot * c->size;
 		st->magazine_bytes += mags * c->size;
-		st->depot_worst_bytes += (long)c->depot_max * c->mag_max * c->size;
+		/* depot_max bounds each node's depot (§17). */
+		st->depot_worst_bytes += (long)c->depot_max * c->mag_max * c->size *
+					 (kmag_numa() ? num_node_state(N_MEMORY) : 1);
 		meta += sizeof(*c) + num_possible_cpus() * sizeof(struct kmag_cpu) +
 			nr_node_ids * sizeof(struct kmag_cnode);
 	}
@@ -279,6 +283,61 @@ static int kmag_classes_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(kmag_classes);
 
 /**
+ * kmag_node_info() - one line of debugfs "nodes"
+ * @nid: a node
+ * @ni: filled in
+ *
+ * While kmag_numa() is off (one node has memory) the locality counters are
+ * not kept: every small object handed out is local, so the home node's
+ * local_allocs is mallocs - large_allocs.
+ *
+ * Context: process context (takes kmag_caches_mutex).
+ */
+void kmag_node_info(int nid, struct kmag_node_info *ni)
+{
+	struct kmag_node_stat ns;
+	struct kmag_stats st;
+	struct kmag_cache *c;
+	int cpu;
+
+	memset(ni, 0, sizeof(*ni));
+	for_each_online_cpu(cpu)
+		ni->cpus += kmag_cpu_home(cpu) == nid;
+	ni->sys_bytes = kmag_heap_sys_pages(nid) << PAGE_SHIFT;
+	ni->inuse_bytes = kmag_heap_inuse_pages(nid) << PAGE_SHIFT;
+	mutex_lock(&kmag_caches_mutex);
+	list_for_each_entry(c, &kmag_caches, list)
+		ni->depot_bytes += READ_ONCE(c->central.node[nid].depot_rounds) * c->size;
+	mutex_unlock(&kmag_caches_mutex);
+	kmag_node_stat_sum(nid, &ns);
+	ni->local_allocs = ns.local_allocs;
+	ni->remote_allocs = ns.remote_allocs;
+	ni->remote_frees = ns.remote_frees;
+	if (!kmag_numa() && nid == kmag_cpu_home(cpumask_first(cpu_possible_mask))) {
+		kmag_stats_read(&st);
+		ni->local_allocs = st.mallocs - st.large_allocs;
+	}
+}
+EXPORT_SYMBOL_NS_GPL(kmag_node_info, KMAG_INTERNAL);
+
+/* nodes: per node with memory, where its pages are and who got its objects. */
+static int kmag_nodes_show(struct seq_file *m, void *v)
+{
+	struct kmag_node_info ni;
+	int nid;
+
+	seq_puts(m, "node cpus sys_bytes inuse_bytes depot_bytes local_allocs remote_allocs remote_frees\n");
+	for_each_node_state(nid, N_MEMORY) {
+		kmag_node_info(nid, &ni);
+		seq_printf(m, "%d %u %lu %lu %lu %lu %lu %lu\n", nid, ni.cpus,
+			   ni.sys_bytes, ni.inuse_bytes, ni.depot_bytes,
+			   ni.local_allocs, ni.remote_allocs, ni.remote_frees);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kmag_nodes);
+
+/**
  * kmag_debugfs_trigger() - parse a write to an action file (drain, validate)
  * @buf: user buffer
  * @count: its length
@@ -368,6 +427,7 @@ int kmag_debugfs_init(void)
 	kmag_debugfs_dir = debugfs_create_dir("kmag", NULL);
 	debugfs_create_file("stats", 0444, kmag_debugfs_dir, NULL, &kmag_stats_fops);
 	debugfs_create_file("classes", 0444, kmag_debugfs_dir, NULL, &kmag_classes_fops);
+	debugfs_create_file("nodes", 0444, kmag_debugfs_dir, NULL, &kmag_nodes_fops);
 	debugfs_create_file("drain", 0200, kmag_debugfs_dir, NULL, &kmag_drain_fops);
 	kmag_debug_debugfs(kmag_debugfs_dir);
 	kmag_caches_dir = debugfs_create_dir("caches", kmag_debugfs_dir);

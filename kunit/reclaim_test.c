@@ -150,6 +150,7 @@ static void kmag_reclaim_depot_working_set(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	for (i = 0; i < 5; i++)
 		m[i] = kmag_full_mag(test, c);
+	migrate_disable();	/* one node's depot (§16) */
 	kmag_depot_reap(c, &busy);		/* an interval starts: level 0 */
 	kmag_depot_move(c, m, 5, true);		/* level 5, lowest 0 */
 	KUNIT_EXPECT_EQ(test, kmag_depot_reap(c, &busy), 0);
@@ -164,6 +165,7 @@ static void kmag_reclaim_depot_working_set(struct kunit *test)
 	/* Untouched for a whole interval: the rest goes too. */
 	busy = false;
 	KUNIT_EXPECT_EQ(test, kmag_depot_reap(c, &busy), 2);
+	migrate_enable();
 	KUNIT_EXPECT_EQ(test, c->central.nr_depot_full, 0);
 	KUNIT_EXPECT_FALSE(test, busy);
 	KUNIT_EXPECT_EQ(test, kmag_central_live(c), 0);
