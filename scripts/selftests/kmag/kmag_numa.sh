@@ -54,13 +54,13 @@ check_sums() {
 				[ "$small" = "$nallocs" ] && break
 		fi
 		tries=$((tries + 1))
-		if [ $tries -ge 20 ]; then
+		if [ $tries -ge 10 ]; then
 			echo "$1: sys_bytes $sys = $nsys, inuse_bytes $inuse = $ninuse, small mallocs $small = $nallocs"
 			echo "nodes does not add up to stats [FAIL]"
 			cat "$nodes"
 			exit 1
 		fi
-		sleep 0.5
+		sleep 1
 	done
 	echo "$1: sys_bytes $sys = $nsys, inuse_bytes $inuse = $ninuse, small mallocs $small = $nallocs"
 }
