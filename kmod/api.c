@@ -291,6 +291,20 @@ void *kmag_calloc(size_t n, size_t size, gfp_t gfp)
 EXPORT_SYMBOL_GPL(kmag_calloc);
 
 /*
+ * init_on_free: the object is ours alone now, zero it with the magazine lock
+ * dropped (IRQs on) and taken again (@flags: its saved state).
+ */
+static __always_inline void kmag_free_zero(struct kmag_cache *c, void *p,
+					   unsigned long *flags)
+{
+	if (kmag_want_zero_on_free(c)) {
+		local_unlock_irqrestore(&kmag_lock, *flags);
+		kmag_obj_zero(p, c->obj_size);
+		local_lock_irqsave(&kmag_lock, *flags);
+	}
+}
+
+/*
  * Push a freed object on this CPU's loaded magazine. Magazine lock held
  * (taken with @flags); dropped on return.
  */
@@ -300,12 +314,7 @@ static __always_inline void kmag_free_push(struct kmag_cache *c, void *p,
 	struct kmag_cpu *cc;
 	struct kmag_mag *m;
 
-	if (kmag_want_zero_on_free(c)) {
-		/* The object is ours alone now: zero it with IRQs on. */
-		local_unlock_irqrestore(&kmag_lock, flags);
-		kmag_obj_zero(p, c->obj_size);
-		local_lock_irqsave(&kmag_lock, flags);
-	}
+	kmag_free_zero(c, p, &flags);
 	cc = this_cpu_ptr(c->cpu);
 	/* Counted first: the slow path may let an orphaned cache go. */
 	cc->stat[KMAG_FREE]++;
@@ -368,11 +377,7 @@ static noinline void kmag_free_remote(struct kmag_cache *c, struct kmag_span *s,
 
 	if (want)
 		trace_kmag_cache_free(ip, p, want);
-	if (kmag_want_zero_on_free(c)) {
-		local_unlock_irqrestore(&kmag_lock, flags);
-		kmag_obj_zero(p, c->obj_size);
-		local_lock_irqsave(&kmag_lock, flags);
-	}
+	kmag_free_zero(c, p, &flags);
 	cc = this_cpu_ptr(c->cpu);
 	cc->stat[KMAG_FREE]++;
 	cc->stat[KMAG_MAG_MISS]++;
