@@ -66,7 +66,7 @@ def main():
     w("# kmag benchmark")
     w("")
     w("Medians of %s runs per measurement, every allocator in the same boot of the "
-      "Debian kernel under QEMU/TCG (2 vCPUs). **Absolute ns/op under emulation mean "
+      "Debian kernel under QEMU/TCG (2 vCPUs; N in boots cpus=N). **Absolute ns/op under emulation mean "
       "little; the ratios are the result.** P4 rows give the throughput of all CPUs "
       "over one CPU, not ns/op. `ideal` is a preallocated per-CPU pointer array "
       "under local_irq_save with the same zeroing policy." %
