@@ -950,6 +950,17 @@ struct kmag_stats {
 	long cpu_cache_worst_bytes;	/* budget x possible CPUs */
 	long depot_worst_bytes;		/* every depot full, all caches */
 	long cpu_cache_refusals;	/* magazines not installed: over budget */
+	/* Go's runtime.MemStats names (README maps each to its field). */
+	long heap_objects;	/* HeapObjects: live_objects */
+	long heap_alloc;	/* HeapAlloc: alloc_bytes */
+	long heap_sys;		/* HeapSys: heap_inuse + heap_idle */
+	long heap_idle;		/* HeapIdle: free and released page-heap pages */
+	long heap_inuse;	/* HeapInuse: pages in in-use spans */
+	long heap_released;	/* HeapReleased: heap_released_bytes */
+	/* Internal fragmentation of live small objects (estimated). */
+	long live_requested_bytes;	/* asked for, live objects */
+	long live_roundup_bytes;	/* their slots minus that */
+	long internal_frag_permille;	/* roundup per 1000 bytes asked for */
 };
 
 struct kmag_class_stats {
@@ -958,6 +969,15 @@ struct kmag_class_stats {
 	long free_objects;
 	long mallocs;
 	long frees;
+	long requested_bytes;	/* asked for, since load */
+	long live_requested_bytes; /* asked for, live objects (estimated) */
+	long magazine_misses;	/* ops that took a slow path */
+	long alloc_failures;	/* allocations that returned NULL */
+	long span_bytes;	/* spans * npages pages */
+	long inuse_bytes;	/* live_objects * size */
+	long idle_bytes;	/* span_bytes - inuse_bytes */
+	long depot_bytes;	/* objects in depot magazines */
+	long magazine_bytes;	/* objects in per-CPU magazines (derived) */
 };
 
 void kmag_stats_read(struct kmag_stats *st);

@@ -5,9 +5,12 @@
  *
  *   stats    one "name value" line per item of KMAG_STATS, in that order;
  *   classes  a header line, then one row per size class;
+ *   slabinfo a header line, then one row per cache (classes and named);
+ *   percpu   a header line, then per online CPU what its magazines hold;
  *   nodes    a header line, then one row per node with memory (§17);
  *   drain    write 1: flush all magazines and give free memory back;
- *   caches/<name>/  one directory per cache, for its debugging files;
+ *   caches/<name>/  one directory per cache: a file per counter, "stats"
+ *            with all of them, and its debugging files;
  *   fail/    fault injection knobs (fail.c).
  *
  * Reading takes kmag_caches_mutex (for the list of caches) but no lock that
@@ -16,6 +19,7 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/kstrtox.h>
+#include <linux/math64.h>
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/seq_file.h>
@@ -38,26 +42,6 @@ static void kmag_cpu_sum(unsigned long __percpu *stat, long sum[KMAG_NR_STATS])
 			sum[i] += READ_ONCE(per_cpu_ptr(stat, cpu)[i]);
 }
 
-/**
- * kmag_cache_stats() - counters of one cache
- * @c: the cache
- * @cs: filled in
- *
- * Context: any context; takes no lock.
- */
-void kmag_cache_stats(struct kmag_cache *c, struct kmag_class_stats *cs)
-{
-	long sum[KMAG_NR_STATS];
-
-	kmag_cpu_sum(&c->cpu->stat[0], sum);
-	cs->mallocs = sum[KMAG_ALLOC];
-	cs->frees = sum[KMAG_FREE];
-	cs->live_objects = cs->mallocs - cs->frees;
-	cs->spans = READ_ONCE(c->central.nr_spans);
-	cs->free_objects = cs->spans * c->objs_per_span - cs->live_objects;
-}
-EXPORT_SYMBOL_NS_GPL(kmag_cache_stats, KMAG_INTERNAL);
-
 /*
  * Objects of @c cached in depot and in per-CPU magazines, from counters
  * only (no other CPU's magazine is looked at): everything not free in the
@@ -72,9 +56,61 @@ static void kmag_cache_cached(struct kmag_cache *c, const long *sum,
 	*mags = max(0L, (long)kmag_central_live(c) - live - *depot);
 }
 
+/*
+ * Bytes asked for by the live objects of a cache. kmag does not keep each
+ * object's request: this assumes the live objects asked for the cache's
+ * mean request since load (exact for a named cache, whose objects all ask
+ * for its object size).
+ */
+static long kmag_live_requested(const long *sum)
+{
+	long live = sum[KMAG_ALLOC] - sum[KMAG_FREE];
+
+	if (live <= 0 || sum[KMAG_ALLOC] <= 0 || sum[KMAG_REQ_BYTES] <= 0)
+		return 0;
+	return mul_u64_u64_div_u64(sum[KMAG_REQ_BYTES], live, sum[KMAG_ALLOC]);
+}
+
+static void kmag_cache_stats_sum(struct kmag_cache *c, const long *sum,
+				 struct kmag_class_stats *cs)
+{
+	cs->mallocs = sum[KMAG_ALLOC];
+	cs->frees = sum[KMAG_FREE];
+	cs->live_objects = cs->mallocs - cs->frees;
+	cs->spans = READ_ONCE(c->central.nr_spans);
+	cs->free_objects = cs->spans * c->objs_per_span - cs->live_objects;
+	cs->requested_bytes = sum[KMAG_REQ_BYTES];
+	cs->live_requested_bytes = kmag_live_requested(sum);
+	cs->magazine_misses = sum[KMAG_MAG_MISS];
+	cs->alloc_failures = sum[KMAG_ALLOC_FAIL];
+	cs->span_bytes = (cs->spans * c->npages) << PAGE_SHIFT;
+	cs->inuse_bytes = cs->live_objects * c->size;
+	/* Counters and span count are read apart: never below zero. */
+	cs->idle_bytes = max(0L, cs->span_bytes - cs->inuse_bytes);
+	kmag_cache_cached(c, sum, &cs->depot_bytes, &cs->magazine_bytes);
+	cs->depot_bytes *= c->size;
+	cs->magazine_bytes *= c->size;
+}
+
+/**
+ * kmag_cache_stats() - counters of one cache
+ * @c: the cache
+ * @cs: filled in
+ *
+ * Context: any context; takes no lock.
+ */
+void kmag_cache_stats(struct kmag_cache *c, struct kmag_class_stats *cs)
+{
+	long sum[KMAG_NR_STATS];
+
+	kmag_cpu_sum(&c->cpu->stat[0], sum);
+	kmag_cache_stats_sum(c, sum, cs);
+}
+EXPORT_SYMBOL_NS_GPL(kmag_cache_stats, KMAG_INTERNAL);
+
 static int __kmag_stats_read(struct kmag_stats *st, bool try)
 {
-	long sum[KMAG_NR_STATS], small_ops, depot, mags, meta = 0;
+	long sum[KMAG_NR_STATS], small_ops, depot, mags, live_req, meta = 0;
 	int cpu;
 	struct kmag_heap_stats hs;
 	struct kmag_cache *c;
@@ -95,6 +131,9 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 		kmag_cache_cached(c, sum, &depot, &mags);
 		st->depot_bytes += depot * c->size;
 		st->magazine_bytes += mags * c->size;
+		live_req = kmag_live_requested(sum);
+		st->live_requested_bytes += live_req;
+		st->live_roundup_bytes += (sum[KMAG_ALLOC] - sum[KMAG_FREE]) * c->size - live_req;
 		/* depot_max bounds each node's depot (§17). */
 		st->depot_worst_bytes += (long)c->depot_max * c->mag_max * c->size *
 					 (kmag_numa() ? num_node_state(N_MEMORY) : 1);
@@ -150,6 +189,16 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 			     hs.chunks * sizeof(struct kmag_chunk) +
 			     hs.leaves * KMAG_MAP_LEAF_PAGES * sizeof(void *) +
 			     atomic_long_read(&kmag_mag_bytes);
+
+	st->heap_objects = st->live_objects;
+	st->heap_alloc = st->alloc_bytes;
+	st->heap_inuse = st->inuse_bytes;
+	st->heap_released = st->heap_released_bytes;
+	st->heap_idle = st->free_span_bytes + st->heap_released_bytes;
+	st->heap_sys = st->heap_inuse + st->heap_idle;
+	if (st->live_requested_bytes > 0)
+		st->internal_frag_permille = div64_s64(st->live_roundup_bytes * 1000LL,
+						       st->live_requested_bytes);
 	return 0;
 }
 
@@ -248,6 +297,15 @@ static const struct {
 	KMAG_STAT(cpu_cache_worst_bytes),
 	KMAG_STAT(depot_worst_bytes),
 	KMAG_STAT(cpu_cache_refusals),
+	KMAG_STAT(heap_objects),
+	KMAG_STAT(heap_alloc),
+	KMAG_STAT(heap_sys),
+	KMAG_STAT(heap_idle),
+	KMAG_STAT(heap_inuse),
+	KMAG_STAT(heap_released),
+	KMAG_STAT(live_requested_bytes),
+	KMAG_STAT(live_roundup_bytes),
+	KMAG_STAT(internal_frag_permille),
 };
 static_assert(ARRAY_SIZE(kmag_stat_names) * sizeof(long) == sizeof(struct kmag_stats));
 
@@ -270,17 +328,141 @@ static int kmag_classes_show(struct seq_file *m, void *v)
 	struct kmag_cache *c;
 	int i;
 
-	seq_puts(m, "class size span_pages objs_per_span spans live_objects free_objects mallocs frees\n");
+	seq_puts(m, "class size span_pages objs_per_span spans live_objects free_objects mallocs frees inuse_bytes idle_bytes\n");
 	for (i = 0; i < KMAG_NUM_CLASSES; i++) {
 		c = kmag_classes[i];
 		kmag_cache_stats(c, &cs);
-		seq_printf(m, "%d %u %u %u %ld %ld %ld %ld %ld\n", i, c->size,
+		seq_printf(m, "%d %u %u %u %ld %ld %ld %ld %ld %ld %ld\n", i, c->size,
 			   c->npages, c->objs_per_span, cs.spans, cs.live_objects,
-			   cs.free_objects, cs.mallocs, cs.frees);
+			   cs.free_objects, cs.mallocs, cs.frees, cs.inuse_bytes,
+			   cs.idle_bytes);
 	}
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kmag_classes);
+
+/* slabinfo: every cache, size classes first, as /proc/slabinfo lists them. */
+static int kmag_slabinfo_show(struct seq_file *m, void *v)
+{
+	struct kmag_class_stats cs;
+	struct kmag_cache *c;
+
+	seq_puts(m, "name size object_size span_pages objs_per_span spans live_objects total_objects mallocs frees inuse_bytes idle_bytes span_bytes\n");
+	mutex_lock(&kmag_caches_mutex);
+	list_for_each_entry(c, &kmag_caches, list) {
+		kmag_cache_stats(c, &cs);
+		seq_escape(m, c->name, " \t\n\\");
+		seq_printf(m, " %u %u %u %u %ld %ld %ld %ld %ld %ld %ld %ld\n",
+			   c->size, c->obj_size, c->npages,
+			   c->objs_per_span, cs.spans, cs.live_objects,
+			   cs.spans * c->objs_per_span, cs.mallocs, cs.frees,
+			   cs.inuse_bytes, cs.idle_bytes, cs.span_bytes);
+	}
+	mutex_unlock(&kmag_caches_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kmag_slabinfo);
+
+/* What one CPU's magazines of each cache hold (percpu). */
+struct kmag_percpu_walk {
+	unsigned int ncaches;
+	u16 *rounds;		/* [cpu][cache][2]: loaded, previous */
+};
+
+/*
+ * On each online CPU, under its magazine lock (kmag_on_cpus()): its own
+ * magazines cannot change or be freed meanwhile. kmag_caches_mutex is held
+ * by the reader, so the list is stable.
+ */
+static void kmag_percpu_cpu(void *arg)
+{
+	struct kmag_percpu_walk *w = arg;
+	u16 *r = w->rounds + 2 * w->ncaches * smp_processor_id();
+	struct kmag_cache *c;
+	struct kmag_cpu *cc;
+	unsigned int i = 0;
+
+	list_for_each_entry(c, &kmag_caches, list) {
+		if (i == w->ncaches)
+			break;
+		cc = this_cpu_ptr(c->cpu);
+		r[2 * i] = cc->loaded ? cc->loaded->rounds : 0;
+		r[2 * i + 1] = cc->previous ? cc->previous->rounds : 0;
+		i++;
+	}
+}
+
+static void kmag_percpu_pct(struct seq_file *m, unsigned long hits,
+			    unsigned long ops)
+{
+	unsigned long pm = ops ? div64_u64((u64)hits * 1000, ops) : 0;
+
+	seq_printf(m, " %lu.%lu\n", pm / 10, pm % 10);
+}
+
+/*
+ * percpu: per online CPU, a line per cache whose magazines hold objects,
+ * then a "*" line with that CPU's totals over every cache. Hits are
+ * operations served by the loaded or previous magazine.
+ */
+static int kmag_percpu_show(struct seq_file *m, void *v)
+{
+	struct kmag_percpu_walk w = { };
+	unsigned long ops, hits, rounds, t[5];
+	unsigned long *st;
+	struct kmag_cache *c;
+	unsigned int i;
+	u16 *r;
+	int cpu;
+
+	seq_puts(m, "cpu cache rounds bytes allocs frees misses hit_pct\n");
+	mutex_lock(&kmag_caches_mutex);
+	list_for_each_entry(c, &kmag_caches, list)
+		w.ncaches++;
+	w.rounds = kvcalloc(array3_size(nr_cpu_ids, w.ncaches, 2), sizeof(u16),
+			    GFP_KERNEL);
+	if (!w.rounds) {
+		mutex_unlock(&kmag_caches_mutex);
+		return -ENOMEM;
+	}
+	kmag_on_cpus(cpu_online_mask, kmag_percpu_cpu, &w);
+	for_each_online_cpu(cpu) {
+		memset(t, 0, sizeof(t));
+		r = w.rounds + 2 * w.ncaches * cpu;
+		i = 0;
+		list_for_each_entry(c, &kmag_caches, list) {
+			if (i == w.ncaches)
+				break;
+			st = per_cpu_ptr(c->cpu, cpu)->stat;
+			ops = READ_ONCE(st[KMAG_ALLOC]) + READ_ONCE(st[KMAG_FREE]);
+			hits = ops - min(ops, READ_ONCE(st[KMAG_MAG_MISS]));
+			rounds = r[2 * i] + r[2 * i + 1];
+			t[0] += rounds;
+			t[1] += rounds * c->size;
+			t[2] += READ_ONCE(st[KMAG_ALLOC]);
+			t[3] += READ_ONCE(st[KMAG_FREE]);
+			t[4] += hits;
+			if (rounds) {
+				seq_printf(m, "%d ", cpu);
+				seq_escape(m, c->name, " \t\n\\");
+				seq_printf(m, " %lu %lu %lu %lu %lu", rounds,
+					   rounds * c->size, READ_ONCE(st[KMAG_ALLOC]),
+					   READ_ONCE(st[KMAG_FREE]),
+					   READ_ONCE(st[KMAG_MAG_MISS]));
+				kmag_percpu_pct(m, hits, ops);
+			}
+			i++;
+		}
+		ops = t[2] + t[3];
+		seq_printf(m, "%d * %lu %lu %lu %lu %lu", cpu, t[0], t[1], t[2], t[3],
+			   ops - min(ops, t[4]));
+		kmag_percpu_pct(m, t[4], ops);
+	}
+	mutex_unlock(&kmag_caches_mutex);
+	kvfree(w.rounds);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kmag_percpu);
 
 /**
  * kmag_node_info() - one line of debugfs "nodes"
@@ -376,6 +558,99 @@ static const struct file_operations kmag_drain_fops = {
 
 static struct dentry *kmag_caches_dir;
 
+/*
+ * caches/<name>/: one value per file, as /sys/kernel/slab/<cache>/ has,
+ * and "stats" with all of them as "name value" lines.
+ */
+enum kmag_cfield {
+	KMAG_CF_SIZE, KMAG_CF_OBJECT_SIZE, KMAG_CF_SPAN_PAGES,
+	KMAG_CF_OBJS_PER_SPAN, KMAG_CF_SPANS, KMAG_CF_OBJECTS,
+	KMAG_CF_TOTAL_OBJECTS, KMAG_CF_MALLOCS, KMAG_CF_FREES,
+	KMAG_CF_MAG_MISSES, KMAG_CF_ALLOC_FAILURES, KMAG_CF_REQUESTED,
+	KMAG_CF_LIVE_REQUESTED, KMAG_CF_SPAN_BYTES, KMAG_CF_INUSE_BYTES,
+	KMAG_CF_IDLE_BYTES, KMAG_CF_DEPOT_BYTES, KMAG_CF_MAGAZINE_BYTES,
+	KMAG_CF_MAGAZINE_SIZE, KMAG_CF_MAGAZINE_MAX, KMAG_CF_DEPOT_MAX,
+	KMAG_CF_FLAGS, KMAG_NR_CFIELDS
+};
+
+static const char *const kmag_cfield_names[KMAG_NR_CFIELDS] = {
+	[KMAG_CF_SIZE] = "size",
+	[KMAG_CF_OBJECT_SIZE] = "object_size",
+	[KMAG_CF_SPAN_PAGES] = "span_pages",
+	[KMAG_CF_OBJS_PER_SPAN] = "objs_per_span",
+	[KMAG_CF_SPANS] = "spans",
+	[KMAG_CF_OBJECTS] = "objects",
+	[KMAG_CF_TOTAL_OBJECTS] = "total_objects",
+	[KMAG_CF_MALLOCS] = "mallocs",
+	[KMAG_CF_FREES] = "frees",
+	[KMAG_CF_MAG_MISSES] = "magazine_misses",
+	[KMAG_CF_ALLOC_FAILURES] = "alloc_failures",
+	[KMAG_CF_REQUESTED] = "requested_bytes",
+	[KMAG_CF_LIVE_REQUESTED] = "live_requested_bytes",
+	[KMAG_CF_SPAN_BYTES] = "span_bytes",
+	[KMAG_CF_INUSE_BYTES] = "inuse_bytes",
+	[KMAG_CF_IDLE_BYTES] = "idle_bytes",
+	[KMAG_CF_DEPOT_BYTES] = "depot_bytes",
+	[KMAG_CF_MAGAZINE_BYTES] = "magazine_bytes",
+	[KMAG_CF_MAGAZINE_SIZE] = "magazine_size",
+	[KMAG_CF_MAGAZINE_MAX] = "magazine_max",
+	[KMAG_CF_DEPOT_MAX] = "depot_max",
+	[KMAG_CF_FLAGS] = "flags",
+};
+
+static long kmag_cfield(struct kmag_cache *c, const struct kmag_class_stats *cs,
+			enum kmag_cfield f)
+{
+	switch (f) {
+	case KMAG_CF_SIZE:		return c->size;
+	case KMAG_CF_OBJECT_SIZE:	return c->obj_size;
+	case KMAG_CF_SPAN_PAGES:	return c->npages;
+	case KMAG_CF_OBJS_PER_SPAN:	return c->objs_per_span;
+	case KMAG_CF_SPANS:		return cs->spans;
+	case KMAG_CF_OBJECTS:		return cs->live_objects;
+	case KMAG_CF_TOTAL_OBJECTS:	return cs->spans * c->objs_per_span;
+	case KMAG_CF_MALLOCS:		return cs->mallocs;
+	case KMAG_CF_FREES:		return cs->frees;
+	case KMAG_CF_MAG_MISSES:	return cs->magazine_misses;
+	case KMAG_CF_ALLOC_FAILURES:	return cs->alloc_failures;
+	case KMAG_CF_REQUESTED:		return cs->requested_bytes;
+	case KMAG_CF_LIVE_REQUESTED:	return cs->live_requested_bytes;
+	case KMAG_CF_SPAN_BYTES:	return cs->span_bytes;
+	case KMAG_CF_INUSE_BYTES:	return cs->inuse_bytes;
+	case KMAG_CF_IDLE_BYTES:	return cs->idle_bytes;
+	case KMAG_CF_DEPOT_BYTES:	return cs->depot_bytes;
+	case KMAG_CF_MAGAZINE_BYTES:	return cs->magazine_bytes;
+	case KMAG_CF_MAGAZINE_SIZE:	return READ_ONCE(c->mag_capacity);
+	case KMAG_CF_MAGAZINE_MAX:	return c->mag_max;
+	case KMAG_CF_DEPOT_MAX:		return c->depot_max;
+	case KMAG_CF_FLAGS:		return c->flags;
+	default:			return 0;
+	}
+}
+
+/* The file's name says which field it shows; "stats" shows them all. */
+static int kmag_cfile_show(struct seq_file *m, void *v)
+{
+	const char *name = file_dentry(m->file)->d_name.name;
+	struct kmag_cache *c = m->private;
+	struct kmag_class_stats cs;
+	int f;
+
+	kmag_cache_stats(c, &cs);
+	for (f = 0; f < KMAG_NR_CFIELDS; f++) {
+		if (!strcmp(name, kmag_cfield_names[f])) {
+			seq_printf(m, f == KMAG_CF_FLAGS ? "0x%lx\n" : "%ld\n",
+				   kmag_cfield(c, &cs, f));
+			return 0;
+		}
+	}
+	for (f = 0; f < KMAG_NR_CFIELDS; f++)
+		seq_printf(m, f == KMAG_CF_FLAGS ? "%s 0x%lx\n" : "%s %ld\n",
+			   kmag_cfield_names[f], kmag_cfield(c, &cs, f));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kmag_cfile);
+
 /**
  * kmag_cache_debugfs_add() - make caches/<name>/ for a cache
  * @c: the cache
@@ -388,6 +663,7 @@ static struct dentry *kmag_caches_dir;
 void kmag_cache_debugfs_add(struct kmag_cache *c)
 {
 	struct dentry *d;
+	int f;
 
 	lockdep_assert_held(&kmag_caches_mutex);
 	if (!kmag_caches_dir || c->dir)
@@ -399,6 +675,9 @@ void kmag_cache_debugfs_add(struct kmag_cache *c)
 		return;
 	}
 	c->dir = d;
+	debugfs_create_file("stats", 0444, d, c, &kmag_cfile_fops);
+	for (f = 0; f < KMAG_NR_CFIELDS; f++)
+		debugfs_create_file(kmag_cfield_names[f], 0444, d, c, &kmag_cfile_fops);
 	kmag_debug_debugfs_cache(c);
 	kmag_fail_cache_debugfs(c);
 }
@@ -428,6 +707,8 @@ int kmag_debugfs_init(void)
 	debugfs_create_file("stats", 0444, kmag_debugfs_dir, NULL, &kmag_stats_fops);
 	debugfs_create_file("classes", 0444, kmag_debugfs_dir, NULL, &kmag_classes_fops);
 	debugfs_create_file("nodes", 0444, kmag_debugfs_dir, NULL, &kmag_nodes_fops);
+	debugfs_create_file("slabinfo", 0444, kmag_debugfs_dir, NULL, &kmag_slabinfo_fops);
+	debugfs_create_file("percpu", 0444, kmag_debugfs_dir, NULL, &kmag_percpu_fops);
 	debugfs_create_file("drain", 0200, kmag_debugfs_dir, NULL, &kmag_drain_fops);
 	kmag_debug_debugfs(kmag_debugfs_dir);
 	kmag_caches_dir = debugfs_create_dir("caches", kmag_debugfs_dir);
