@@ -31,6 +31,7 @@
 #define DEFAULT_DIR	"/sys/kernel/debug/kmag"
 #define NOVAL		LLONG_MIN	/* a value the file did not have */
 #define NAME_MAX_LEN	64
+#define CACHE_NAME_LEN	256	/* 63 characters, each perhaps a \ooo escape */
 
 /* slabinfo columns kmagstat uses, found by their header name. */
 enum col {
@@ -53,7 +54,7 @@ static const char *const col_names[NR_COLS] = {
 };
 
 struct cache_row {
-	char name[NAME_MAX_LEN];
+	char name[CACHE_NAME_LEN];
 	long long v[NR_COLS];
 	double ops;		/* (mallocs + frees) per second, < 0: unknown */
 };
