@@ -10,15 +10,19 @@ KDIR ?= $(shell KVER='$(KVER)' scripts/kdir.sh)
 export KDIR
 RELEASE := $(shell KDIR='$(KDIR)' scripts/kdir.sh --release)
 
-.PHONY: all modules clean deps run check bench sizeclasses checkpatch help \
+.PHONY: all modules kmagstat clean deps run check bench sizeclasses checkpatch help \
 	dkms-install dkms-remove
 
-all: modules
+all: modules kmagstat
 
 # One build directory per kernel release: builds never mix.
 modules:
 	@test -n "$(KDIR)" || { echo "no kernel build tree for KVER=$(or $(KVER),6.1): run 'make deps' or pass KDIR="; exit 1; }
 	scripts/build-modules.sh $(KDIR) build/distro-$(RELEASE)
+
+# The user-space viewer (scripts/kmagstat/), static: build/kmagstat/kmagstat.
+kmagstat:
+	$(MAKE) -C scripts/kmagstat
 
 clean:
 	rm -rf build
@@ -50,7 +54,8 @@ checkpatch:
 
 help:
 	@echo "kmag targets:"
-	@echo "  make             build kmag.ko and the example, selftest, bench (and KUnit) modules in build/distro-<release>"
+	@echo "  make             build kmag.ko and the example, selftest, bench (and KUnit) modules in build/distro-<release>, and kmagstat"
+	@echo "  make kmagstat    build only build/kmagstat/kmagstat, slabtop for kmag (static; also part of make)"
 	@echo "  make deps        install the Debian packages kmag needs (apt-get; quiet when present)"
 	@echo "  make run         boot the Debian kernel in QEMU, load kmag and the example client, show stats"
 	@echo "  make check       all tests: KUnit (debug kernel), selftests (distro + debug), warning-free build"

@@ -2,7 +2,8 @@
 # usage: scripts/build-modules.sh KDIR OUTDIR
 # Build every kmag module against the kernel tree KDIR in OUTDIR (a copy of
 # the sources, so that builds for several kernels do not clobber each other).
-# Fails on any compiler warning in kmag's code. Prints the .ko paths.
+# Fails on any compiler warning in kmag's code. Prints the .ko paths. Also
+# builds kmagstat into build/kmagstat/ (scripts/kmagstat/Makefile).
 set -euo pipefail
 
 [ $# -eq 2 ] || { sed -n '2p' "$0" | sed 's/^# //' >&2; exit 2; }
@@ -51,6 +52,12 @@ if ! make -C "$kdir" M="$out" KSELFTEST_DIR="$ksrc/tools/testing/selftests" \
 fi
 if grep -E 'warning:' "$log" >&2; then
 	echo "build-modules: warnings building against $kdir" >&2
+	exit 1
+fi
+# kmagstat (user space, static, the same for every kernel): build/kmagstat/.
+if ! make -s -C "$top/scripts/kmagstat" >"$out/kmagstat.log" 2>&1; then
+	echo "build-modules: kmagstat failed to build:" >&2
+	cat "$out/kmagstat.log" >&2
 	exit 1
 fi
 find "$out" -name '*.ko' | sort

@@ -9,6 +9,7 @@
 # selftest-debug.
 #   build            kmag and its modules built against the Debian headers,
 #                    no warnings (-Werror, and the build log is checked);
+#                    kmagstat built and tested on the host with fake files;
 #   dkms             dkms add + build of kmag.ko for every kernel with headers
 #                    (a scratch DKMS tree), and a client module against it;
 #   kunit            the KUnit suites in the debug kernel (KASAN, lockdep,
@@ -86,6 +87,12 @@ step_build() {
 	else
 		result FAIL "build against $distro_kdir"
 	fi
+	if make -s -C "$here/kmagstat" check >"$out/kmagstat-host.txt" 2>&1; then
+		result PASS "kmagstat on fake debugfs files (host)"
+	else
+		grep -E '^FAIL|error' "$out/kmagstat-host.txt" | sed 's/^/    /' || true
+		result FAIL "kmagstat on fake debugfs files (see $out/kmagstat-host.txt)"
+	fi
 }
 
 # step_kunit [TAG CPUS NODES MEM_MB]: the KUnit suites in the debug kernel.
@@ -153,6 +160,7 @@ step_selftest() {
 		-c "$vm_cpus" -n "$vm_nodes" -M "$vm_mem" \
 		-f "$ksrc/tools/testing/selftests/kselftest:/selftests/kselftest" \
 		-f "$here/selftests/kmag:/selftests/kmag" -t 1800 \
+		-f "$top/build/kmagstat/kmagstat:/bin/kmagstat" \
 		-l "$out/selftest-$1-console.log" -o "$out/selftest-$1.tap" >/dev/null || vmrc=$?
 	sed 's/^/    /' "$out/selftest-$1.tap"
 	ok=$(grep -cE '^ok [0-9]+ .*' "$out/selftest-$1.tap" | tr -d ' ' || true)

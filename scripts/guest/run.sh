@@ -17,6 +17,9 @@ echo
 echo "--- /sys/kernel/debug/kmag/classes (classes in use)"
 awk 'NR == 1 || $5 != 0' /sys/kernel/debug/kmag/classes
 echo
+echo "\$ kmagstat -o -n 10   # slabtop for kmag: totals, top caches by memory"
+kmagstat -o -n 10 || exit 1
+echo
 echo "\$ rmmod kmag_example"
 rmmod kmag_example || exit 1
 dmesg | grep 'kmag_example:' | tail -n 1
