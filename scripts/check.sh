@@ -145,7 +145,8 @@ step_selftest() {
 		done
 	else
 		# kmag_faults.ko exists only where the kernel has fault injection.
-		for m in "$3"/kmod/kmag.ko "$3"/kmod/selftest/*.ko "$3"/kmod/example/kmag_example.ko; do
+		for m in "$3"/kmod/kmag.ko "$3"/kmod/selftest/*.ko "$3"/kmod/example/kmag_example.ko \
+			"$3"/kmod/replay/kmag_replay.ko; do
 			mods+=(-m "$m")
 		done
 	fi
