@@ -10,7 +10,7 @@ KDIR ?= $(shell KVER='$(KVER)' scripts/kdir.sh)
 export KDIR
 RELEASE := $(shell KDIR='$(KDIR)' scripts/kdir.sh --release)
 
-.PHONY: all modules kmagstat clean deps run check bench sizeclasses checkpatch help \
+.PHONY: all modules kmagstat clean deps run check bench trace replay sizeclasses checkpatch help \
 	dkms-install dkms-remove
 
 all: modules kmagstat
@@ -39,6 +39,14 @@ check: deps
 bench: deps
 	@scripts/bench.sh $(if $(QUICK),--quick)
 
+# Capture the kernel's own allocations (build/trace/); replay a trace (the
+# shipped one by default) through kmag and SLUB (results/replay-<date>/).
+trace: deps
+	@scripts/trace.sh $(ITERS)
+
+replay: deps
+	@scripts/replay.sh $(TRACE)
+
 # kmag.ko through DKMS (dkms.conf), for every kernel with headers.
 dkms-install: deps
 	@scripts/dkms.sh install
@@ -60,6 +68,8 @@ help:
 	@echo "  make run         boot the Debian kernel in QEMU, load kmag and the example client, show stats"
 	@echo "  make check       all tests: KUnit (debug kernel), selftests (distro + debug), warning-free build"
 	@echo "  make bench       kmag vs SLUB vs ideal in one boot (QUICK=1: under 2 minutes); results/"
+	@echo "  make trace       record the kernel's kmem events under a busybox workload into build/trace/trace.ops.gz (ITERS=30)"
+	@echo "  make replay      replay a trace (TRACE=path; default the shipped one) through kmag and SLUB; results/replay-<date>/"
 	@echo "  make dkms-install  kmag.ko through DKMS for every kernel with headers (/usr/src/kmag-<version>)"
 	@echo "  make dkms-remove   undo it"
 	@echo "  make sizeclasses regenerate kmod/sizeclasses.h with scripts/gen-sizeclasses.py"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# usage: [KVER=6.1|6.12|6.12-rt] scripts/check.sh [build] [dkms] [kunit]
+# usage: [KVER=6.1|6.12|6.12-rt] scripts/check.sh [build] [dkms] [convert] [kunit]
 #            [selftest-distro] [selftest-debug] [upstream] [scale] [kernels]
 #
 # kmag's test suite (make check), for the kernel KVER names (Debian's 6.1 by
@@ -12,6 +12,8 @@
 #                    kmagstat built and tested on the host with fake files;
 #   dkms             dkms add + build of kmag.ko for every kernel with headers
 #                    (a scratch DKMS tree), and a client module against it;
+#   convert          the trace converter (scripts/replay/trace2ops.py) on a
+#                    hand-written trace, host side;
 #   kunit            the KUnit suites in the debug kernel (KASAN, lockdep,
 #                    kmemleak...), results parsed with the kernel's kunit.py;
 #   selftest-distro  the kselftests in the Debian kernel;
@@ -40,7 +42,7 @@ mkdir -p "$out"
 steps=("$@")
 if [ ${#steps[@]} -eq 0 ]; then
 	if [ "$kver" = 6.1 ]; then
-		steps=(build dkms kunit selftest-distro selftest-debug upstream scale kernels)
+		steps=(build dkms convert kunit selftest-distro selftest-debug upstream scale kernels)
 	else
 		steps=(build kunit selftest-distro selftest-debug)
 	fi
@@ -152,7 +154,8 @@ step_selftest() {
 		done
 	else
 		# kmag_faults.ko exists only where the kernel has fault injection.
-		for m in "$3"/kmod/kmag.ko "$3"/kmod/selftest/*.ko "$3"/kmod/example/kmag_example.ko; do
+		for m in "$3"/kmod/kmag.ko "$3"/kmod/selftest/*.ko "$3"/kmod/example/kmag_example.ko \
+			"$3"/kmod/replay/kmag_replay.ko; do
 			mods+=(-m "$m")
 		done
 	fi
@@ -179,6 +182,14 @@ start=$SECONDS
 for step in "${steps[@]}"; do
 	case $step in
 	build) step_build ;;
+	convert)
+		if "$here/replay/test-trace2ops.sh" >"$out/convert.txt" 2>&1; then
+			result PASS "convert: trace2ops.py on a hand-written trace, malformed lines refused"
+		else
+			result FAIL "convert: trace2ops.py (see $out/convert.txt)"
+			grep FAIL "$out/convert.txt" | head -n 10 || true
+		fi
+		;;
 	kunit) step_kunit ;;
 	selftest-distro)
 		if [ -z "$distro_kernel" ]; then

@@ -1,0 +1,9 @@
+# Guest script (busybox sh) for `make replay`: load kmag, replay the op file
+# /work/trace.ops through kmag and SLUB (kmag_replay.ko, parameters in
+# /work/replay-params), print the results.
+insmod /modules/kmag.ko || { echo "insmod kmag.ko failed"; exit 1; }
+insmod /modules/kmag_replay.ko path=/work/trace.ops $(cat /work/replay-params) ||
+	{ echo "kmag_replay failed"; dmesg | grep kmag_replay; exit 1; }
+cat /sys/kernel/debug/kmag_replay/results
+rmmod kmag_replay || exit 1
+rmmod kmag || exit 1
