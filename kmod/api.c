@@ -616,9 +616,11 @@ static size_t __kmag_size(const void *p, bool live, unsigned long ip)
 		switch (kmag_owner_state(owner)) {
 		case KMAG_SPAN_SMALL:
 			if (owner & KMAG_OWNER_TINY) {
-				/* Only a live tiny object has a size (§18). */
+				/*
+				 * Only a live tiny object has a size (§18); its
+				 * block is all usable to KASAN already.
+				 */
 				size = kmag_tiny_size(s, owner, base, p, &why);
-				out = true;
 				break;
 			}
 			idx = kmag_obj_index(kmag_owner_cache(owner), s,
