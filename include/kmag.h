@@ -443,10 +443,36 @@ size_t kmag_size_roundup(size_t size);
 void kmag_free_bulk(size_t n, void **p);
 
 /**
+ * kmag_alloc_tiny() - allocate a tiny object, packed with others
+ * @size: bytes; 0 gives ZERO_SIZE_PTR
+ * @align: alignment the object needs, a power of two (1: none)
+ * @gfp: as for kmag_alloc() (__GFP_ZERO honoured)
+ *
+ * An object of 1 to 15 bytes with @align no larger than its size needs (8
+ * for a multiple of 8, 4 for a multiple of 4, 2 for an even size, else 1)
+ * shares a 16-byte block with other such objects of this CPU, and is
+ * aligned as its size needs. Any other request is served by kmag_alloc()
+ * (with @align above 8: of a power-of-two size, naturally aligned), as it
+ * is in kernels with KASAN or kmemleak and while a debug cache exists.
+ * Free the object with kmag_free() (or kmag_kvfree(), kmag_free_sensitive());
+ * kmag_size() gives its @size, kmag_realloc() and kmag_owns() take it. A
+ * tiny object is too small for kmag_free_rcu(). Its block goes back when
+ * all its objects are freed.
+ *
+ * Context: any context; may sleep only if @gfp allows blocking.
+ * Return: the object, ZERO_SIZE_PTR, or NULL on failure or if @align is
+ * not a power of two (reported, rate-limited, unless __GFP_NOWARN).
+ */
+void *kmag_alloc_tiny(size_t size, size_t align, gfp_t gfp);
+
+/**
  * kmag_memdup() - duplicate memory, like kmemdup()
  * @src: what to copy
  * @len: its length; 0 gives ZERO_SIZE_PTR
  * @gfp: as for kmag_alloc()
+ *
+ * A copy below 16 bytes is a tiny object (kmag_alloc_tiny() with align 1:
+ * aligned as its size needs).
  *
  * Context: any context; may sleep only if @gfp allows blocking.
  * Return: the copy (free with kmag_free()), ZERO_SIZE_PTR, or NULL.
@@ -458,6 +484,8 @@ void *kmag_memdup(const void *src, size_t len, gfp_t gfp);
  * @s: the string, or NULL
  * @gfp: as for kmag_alloc()
  *
+ * A copy below 16 bytes is a tiny object (see kmag_alloc_tiny()).
+ *
  * Context: any context; may sleep only if @gfp allows blocking.
  * Return: the copy (free with kmag_free()), or NULL (also for a NULL @s).
  */
@@ -468,6 +496,8 @@ char *kmag_strdup(const char *s, gfp_t gfp);
  * @s: the string, or NULL
  * @max: most characters copied (a NUL is always added)
  * @gfp: as for kmag_alloc()
+ *
+ * A copy below 16 bytes is a tiny object (see kmag_alloc_tiny()).
  *
  * Context: any context; may sleep only if @gfp allows blocking.
  * Return: the copy (free with kmag_free()), or NULL (also for a NULL @s).

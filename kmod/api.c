@@ -12,7 +12,8 @@
  * magazine, count, IRQs back; only a full magazine goes to kmag_free_slow().
  * Where more than one node has memory, an object of another node than the
  * freeing CPU's home goes back to its span instead (kmag_free_remote(), §17).
- * Large objects and bad frees go to kmag_free_other(). Zeroing (init_on_alloc,
+ * Large objects, tiny objects (§18; their spans fail the same owner-word test
+ * as large ones) and bad frees go to kmag_free_other(). Zeroing (init_on_alloc,
  * __GFP_ZERO, init_on_free) is done with IRQs on.
  * Tracepoints (kmag_trace.h, §15): one event per call that succeeded or free
  * that kmag accepted, emitted here at the API level; off, each is a no-op
@@ -459,6 +460,11 @@ static noinline void kmag_free_other(const void *p, struct kmag_cache *want,
 			goto invalid;
 		}
 		c = kmag_owner_cache(owner);
+		if (owner & KMAG_OWNER_TINY) {
+			/* A tiny object (§18): tiny.c drops the lock. */
+			kmag_tiny_free(s, owner, base, p, flags, ip);
+			return;
+		}
 		if (unlikely(c->flags & KMAG_DEBUG_FLAGS)) {
 			/* Still IRQs off: @want cannot go away (§15). */
 			if (kmag_debug_free(c, s, owner, p, ip))
@@ -545,8 +551,11 @@ static __always_inline void __kmag_free(const void *p, struct kmag_cache *want,
 	if (want) {
 		if (unlikely(owner != ((unsigned long)want | KMAG_OWNER_SMALL)))
 			goto other;
-	} else if (unlikely(!(owner & KMAG_OWNER_SMALL))) {
-		/* A large object, freed by its start: one cmpxchg wins. */
+	} else if (unlikely((owner & KMAG_OWNER_KIND) != KMAG_OWNER_SMALL)) {
+		/*
+		 * A large object, freed by its start: one cmpxchg wins. A tiny
+		 * object's span (SMALL | TINY) fails the first test: other.
+		 */
 		if (owner != ((unsigned long)p | KMAG_OWNER_LARGE) ||
 		    cmpxchg(&s->owner, owner, KMAG_OWNER_FREEING) != owner)
 			goto other;
@@ -606,6 +615,14 @@ static size_t __kmag_size(const void *p, bool live, unsigned long ip)
 		base = READ_ONCE(s->base);
 		switch (kmag_owner_state(owner)) {
 		case KMAG_SPAN_SMALL:
+			if (owner & KMAG_OWNER_TINY) {
+				/*
+				 * Only a live tiny object has a size (§18); its
+				 * block is all usable to KASAN already.
+				 */
+				size = kmag_tiny_size(s, owner, base, p, &why);
+				break;
+			}
 			idx = kmag_obj_index(kmag_owner_cache(owner), s,
 					     p - kmag_owner_cache(owner)->red_left);
 			if (idx < 0) {
@@ -859,3 +876,43 @@ unsigned int kmag_cache_size(struct kmag_cache *c)
 	return c ? c->obj_size : 0;
 }
 EXPORT_SYMBOL_GPL(kmag_cache_size);
+
+/**
+ * kmag_tiny_block_get() - a block of kmag-tiny for the tiny allocator (§18)
+ * @gfp: the caller's
+ *
+ * The block is handed out as any object of its cache (its in-use bit set),
+ * without an event: the tiny object that lands in it has its own.
+ *
+ * Context: as kmag_alloc(); no kmag lock held.
+ * Return: the block, or NULL.
+ */
+void *kmag_tiny_block_get(gfp_t gfp)
+{
+	return kmag_cache_alloc_fast(kmag_tiny_cache, gfp & ~__GFP_ZERO,
+				     NUMA_NO_NODE, KMAG_TINY_BLOCK, _RET_IP_);
+}
+
+/**
+ * kmag_tiny_block_put() - a block whose word became 0 goes back (§18)
+ * @b: the block, handed out by kmag_tiny_block_get()
+ *
+ * Onto this CPU's magazine, as kmag_free() would put it, without an event.
+ *
+ * Context: any context, including hard IRQ (not on PREEMPT_RT, §16); no
+ * kmag lock held.
+ */
+void kmag_tiny_block_put(void *b)
+{
+	struct kmag_span *s = kmag_obj_span(b);
+	unsigned long flags, owner;
+
+	local_lock_irqsave(&kmag_lock, flags);
+	owner = READ_ONCE(s->owner);
+	if (unlikely(kmag_obj_take(s, owner, b) != KMAG_TAKEN)) {
+		local_unlock_irqrestore(&kmag_lock, flags);
+		kmag_report_corrupt(kmag_tiny_cache, b, "tiny block not handed out");
+		return;
+	}
+	kmag_free_push(kmag_owner_cache(owner), b, flags);
+}

@@ -251,7 +251,8 @@ void kmag_cache_free_work(struct work_struct *work)
 /**
  * kmag_drain() - flush every magazine and give free memory back
  *
- * All caches' magazines and depots go back to their spans, free spans go
+ * Every CPU's current tiny block is retired (§18); all caches' magazines
+ * and depots go back to their spans, free spans go
  * back to the page heap and every free page to the buddy allocator.
  *
  * Context: process context; may sleep.
@@ -263,6 +264,7 @@ void kmag_drain(void)
 
 	kmag_quarantine_flush(NULL);	/* into the magazines drained next */
 	cpus_read_lock();
+	kmag_tiny_drain(false);		/* current blocks back, if empty (§18) */
 	mutex_lock(&kmag_caches_mutex);
 	list_for_each_entry(c, &kmag_caches, list)
 		kmag_magazines_drain(c);

@@ -948,7 +948,7 @@ static void kmag_validate_mag(struct kmag_cache *c, struct kmag_mag *m,
 
 	for (i = 0; i < m->rounds; i++) {
 		s = kmag_span_of(m->objs[i]);
-		if (!s || READ_ONCE(s->owner) != ((unsigned long)c | KMAG_OWNER_SMALL)) {
+		if (!s || READ_ONCE(s->owner) != kmag_cache_owner(c)) {
 			kmag_validate_error(v, c, m->objs[i],
 					    "magazine round %u of %u not in a span of the cache",
 					    i, m->rounds);

@@ -33,6 +33,7 @@
  *      sanitize.c     KASAN and kmemleak for kmag objects, the quarantine.
  *      trace.c        the tracepoints (kmag_trace.h), §15.
  *      numa.c         home nodes and locality counters, §17.
+ *      tiny.c         objects below 16 bytes packed into blocks, §18.
  *    PREEMPT_RT kernels: §16.
  *
  * 2. Vocabulary.
@@ -113,7 +114,8 @@
  *    Large objects are freed by the one free that moves the owner word from
  *    LARGE | base to FREEING (cmpxchg): the base in the word makes sure a
  *    span reused for another large object is not freed by a stale free. Everything unusual (large objects, bad
- *    frees) goes to kmag_free_other(), which classifies and reports it.
+ *    frees, tiny objects) goes to kmag_free_other(), which classifies and
+ *    reports it (tiny objects: §18).
  *
  * 5. Why IRQs off on the fast path. kmag must work from hard IRQ context
  *    with GFP_ATOMIC (except on PREEMPT_RT, §16), and an interrupt on the
@@ -127,6 +129,8 @@
  *
  * 6. Lock order (outermost first):
  *      a. cpus_read_lock()          cache create/destroy, drain.
+ *      a'. kmag_tiny_mutex          retiring every CPU's tiny block
+ *                                   (drain, shrinker; tiny.c, §18).
  *      b. kmag_caches_mutex         the list of caches (process context).
  *      b'. kmag_walk_mutex          validate and traces walks (debug.c);
  *                                   never held while waiting for b.
@@ -354,6 +358,40 @@
  *    (without __GFP_THISNODE) it falls back like kmalloc_node(). Memory
  *    hotplug that adds or empties a node later changes neither the home
  *    nodes nor the key.
+ *
+ * 18. Tiny objects (tiny.c; Go's tiny allocator, made safe for explicit
+ *    free). kmag_alloc_tiny() packs objects below 16 bytes into 16-byte
+ *    blocks: each CPU has a current block and a cursor (under its
+ *    magazine lock, c in §6), and an object goes at the cursor aligned as
+ *    its size needs (Go's rule: a multiple of 8 at 8, of 4 at 4, of 2 at
+ *    2). Blocks are the objects of one internal cache, kmag-tiny (one-page
+ *    spans of 204 blocks; the page's tail holds one 32-bit word per
+ *    block): bits 0-15 "a live object starts at byte i", bits 16-30 "one
+ *    ends at byte i" (an end at 15 is implicit), bit 31 "some CPU's
+ *    current block". An allocation sets its bits with atomic_or(); a free
+ *    clears its start and end bits with one cmpxchg that requires the
+ *    start bit: a pointer without its start bit is an interior pointer
+ *    (inside a live object: invalid) or a double free, reported as in §4,
+ *    never written. A block goes back to kmag-tiny when its word becomes
+ *    0: the last free of an object in a retired block, or retiring a
+ *    block with no live object (full, drain, shrinker, CPU hot-unplug,
+ *    unload). An offset is used once per block lifetime (the cursor only
+ *    moves forward), so a double free finds its start bit clear for as
+ *    long as its block lives. kmag-tiny's spans have owner word
+ *    cache | KMAG_OWNER_SMALL | KMAG_OWNER_TINY: the free fast path sends
+ *    them to kmag_free_other() with the test it already makes (the owner
+ *    word's two low bits), at no extra branch. The words live in the
+ *    span's pages, so a free (or kmag_size()) touches one only after it
+ *    saw the block's in-use bit set and the owner and base unchanged, as
+ *    an RCU reader; kmag-tiny is SLAB_TYPESAFE_BY_RCU, so those pages stay
+ *    kmag-tiny's until the reader is done (§11). A free of a block's last
+ *    object makes the block free after its bytes are zeroed (init_on_free).
+ *    Sanitizers and debug caches check whole objects, which tiny objects
+ *    are not (KASAN's 8-byte granules, kmemleak's objects, red zones):
+ *    in kernels with KASAN or kmemleak, and while a debug cache exists,
+ *    kmag_alloc_tiny() is kmag_alloc() (a test switch, kmag_tiny_force,
+ *    keeps the tiny path on in KASAN kernels for the KUnit suite; tiny.c
+ *    itself is not instrumented, its words being kmag's own metadata).
  */
 #ifndef KMAG_INTERNAL_H
 #define KMAG_INTERNAL_H
@@ -413,6 +451,8 @@ enum kmag_stat_item {
 	KMAG_VALIDATE_ERR,	/* inconsistencies found by validate */
 	KMAG_BUDGET_REFUSED,	/* magazines refused: CPU over its budget */
 	KMAG_CONTEXT_ERR,	/* calls refused: atomic context on PREEMPT_RT */
+	KMAG_TINY_ALLOC,	/* tiny objects handed out (§18) */
+	KMAG_TINY_CLASS_BYTES,	/* +class size on tiny alloc, - on free */
 	KMAG_NR_STATS
 };
 
@@ -429,6 +469,10 @@ enum kmag_span_state {
 
 #define KMAG_OWNER_FREE		0UL
 #define KMAG_OWNER_SMALL	1UL	/* | cache pointer */
+/* With SMALL: a span of kmag-tiny's blocks (§18). */
+#define KMAG_OWNER_TINY		2UL
+/* The bits that tell a small span from a large one, and tiny from not. */
+#define KMAG_OWNER_KIND		3UL
 #define KMAG_OWNER_LARGE	2UL	/* | base: the owner names the object */
 /* On its way back to the page heap, not yet in a free list (not coalesced). */
 #define KMAG_OWNER_FREEING	4UL
@@ -511,7 +555,7 @@ static __always_inline enum kmag_span_state kmag_owner_state(unsigned long owner
 
 static __always_inline struct kmag_cache *kmag_owner_cache(unsigned long owner)
 {
-	return (struct kmag_cache *)(owner & ~KMAG_OWNER_SMALL);
+	return (struct kmag_cache *)(owner & ~KMAG_OWNER_KIND);
 }
 
 static inline enum kmag_span_state kmag_span_state(const struct kmag_span *s)
@@ -610,6 +654,7 @@ struct kmag_cache {
 	unsigned int red_left;		/* object offset in its slot */
 	unsigned int track_off;		/* offset of the owner tracks in a slot */
 	bool fail_filter;		/* fail/: this cache may be failed */
+	bool tiny;			/* kmag-tiny: its spans say so (§18) */
 	unsigned int useroffset;	/* usercopy window (recorded only) */
 	unsigned int usersize;
 	struct dentry *dir;		/* debugfs caches/<name>/ */
@@ -903,6 +948,41 @@ void kmag_drain(void);
 void *kmag_large_alloc(size_t size, gfp_t gfp, int nid);
 void kmag_large_free(struct kmag_span *span);
 
+/* tiny.c (§18) */
+#define KMAG_TINY_BLOCK		16U
+/* Blocks per one-page span: each with its 32-bit word in the page's tail. */
+#define KMAG_TINY_BLOCKS	(PAGE_SIZE / (KMAG_TINY_BLOCK + sizeof(u32)))
+/* Offset of the words in a span, after the blocks. */
+#define KMAG_TINY_WORDS		(KMAG_TINY_BLOCKS * KMAG_TINY_BLOCK)
+
+/* A CPU's tiny state, under its magazine lock. */
+struct kmag_tiny_cpu {
+	void *block;		/* the current block, or NULL */
+	unsigned int cursor;	/* its first byte not handed out */
+	void *retired;		/* detached by kmag_tiny_drain(), to retire */
+};
+
+extern struct kmag_cache *kmag_tiny_cache;
+extern bool kmag_tiny_force;
+void *kmag_alloc_tiny_caller(size_t size, size_t align, gfp_t gfp,
+			     unsigned long ip);
+void kmag_tiny_free(struct kmag_span *s, unsigned long owner, unsigned long base,
+		    const void *p, unsigned long flags, unsigned long ip);
+size_t kmag_tiny_size(struct kmag_span *s, unsigned long owner,
+		      unsigned long base, const void *p, const char **why);
+void *kmag_tiny_block_get(gfp_t gfp);
+void kmag_tiny_block_put(void *b);
+void kmag_tiny_drain(bool try);
+void kmag_tiny_cpu_dead(unsigned int cpu);
+int kmag_tiny_init(void);
+void kmag_tiny_exit(void);
+
+/* The owner word of a span of @c (§2, §18). */
+static inline unsigned long kmag_cache_owner(const struct kmag_cache *c)
+{
+	return (unsigned long)c | KMAG_OWNER_SMALL | (c->tiny ? KMAG_OWNER_TINY : 0);
+}
+
 /* stats.c */
 DECLARE_PER_CPU(unsigned long [KMAG_NR_STATS], kmag_pcpu_stat);
 
@@ -961,6 +1041,9 @@ struct kmag_stats {
 	long live_requested_bytes;	/* asked for, live objects */
 	long live_roundup_bytes;	/* their slots minus that */
 	long internal_frag_permille;	/* roundup per 1000 bytes asked for */
+	long tiny_allocs;	/* tiny objects handed out, since load (§18) */
+	long tiny_blocks;	/* kmag-tiny blocks held now */
+	long tiny_saved_bytes;	/* live tiny objects' class bytes - blocks and words */
 };
 
 struct kmag_class_stats {

@@ -532,6 +532,7 @@ static int kmag_cpu_dead(unsigned int cpu)
 {
 	struct kmag_cache *c;
 
+	kmag_tiny_cpu_dead(cpu);	/* its block may go to this CPU's magazine */
 	mutex_lock(&kmag_caches_mutex);
 	list_for_each_entry(c, &kmag_caches, list)
 		kmag_cpu_flush(c, cpu);

@@ -25,6 +25,9 @@ static int __init kmag_init(void)
 	ret = kmag_magazine_init();
 	if (ret)
 		goto fail_classes;
+	ret = kmag_tiny_init();
+	if (ret)
+		goto fail_tiny;
 	kmag_debugfs_init();
 	kmag_fail_init(kmag_debugfs_dir);
 	ret = kmag_reclaim_init(kmag_debugfs_dir);
@@ -35,6 +38,8 @@ static int __init kmag_init(void)
 fail_reclaim:
 	kmag_debugfs_exit();
 	kmag_fail_exit();
+	kmag_tiny_exit();
+fail_tiny:
 	kmag_magazine_exit();
 fail_classes:
 	kmag_classes_exit();
@@ -53,6 +58,7 @@ static void __exit kmag_exit(void)
 	kmag_debugfs_exit();	/* no knob or drain write is in flight after */
 	kmag_fail_exit();
 	kmag_reclaim_exit();
+	kmag_tiny_exit();	/* before CPU hotplug callbacks and caches go */
 	kmag_magazine_exit();
 	kmag_classes_exit();
 	/* Spans of SLAB_TYPESAFE_BY_RCU caches reach the page heap. */

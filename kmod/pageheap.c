@@ -456,7 +456,7 @@ static void kmag_span_use(struct kmag_heap *h, struct kmag_span *s,
 		for (i = 0; i < s->npages; i++)
 			set_page_private(virt_to_page(s->base + ((unsigned long)i << PAGE_SHIFT)),
 					 (unsigned long)s);
-		WRITE_ONCE(s->owner, (unsigned long)c | KMAG_OWNER_SMALL);
+		WRITE_ONCE(s->owner, kmag_cache_owner(c));
 		if (c->flags & SLAB_RECLAIM_ACCOUNT) {
 			s->reclaimable = true;
 			kmag_pages_acct(s->base, -(long)s->npages, false);

@@ -46,6 +46,9 @@ static const char *kmag_rcu_object(const struct rcu_head *head, void **start,
 		return "not inside a live object";
 	switch (kmag_owner_state(owner)) {
 	case KMAG_SPAN_SMALL:
+		/* Below 16 bytes, a tiny object cannot hold an rcu_head (§18). */
+		if (owner & KMAG_OWNER_TINY)
+			return "inside a tiny object, too small for an rcu_head";
 		c = kmag_owner_cache(owner);
 		/* Object slots: [red zone] object [red zone, owner tracks]. */
 		idx = (addr - base) / c->size;

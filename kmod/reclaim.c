@@ -199,6 +199,7 @@ static unsigned long kmag_shrink_scan(struct shrinker *sh,
 	    cpus_read_trylock()) {
 		WRITE_ONCE(kmag_shrink_drained, jiffies);
 		kmag_quarantine_flush(NULL);	/* into the magazines */
+		kmag_tiny_drain(true);		/* current tiny blocks (§18) */
 		if (mutex_trylock(&kmag_caches_mutex)) {
 			list_for_each_entry(c, &kmag_caches, list) {
 				if (c->dead)

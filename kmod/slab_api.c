@@ -33,9 +33,10 @@ void kmag_free_bulk(size_t n, void **p)
 }
 EXPORT_SYMBOL_GPL(kmag_free_bulk);
 
+/* Results below 16 bytes are tiny objects where kmag packs them (§18). */
 void *kmag_memdup(const void *src, size_t len, gfp_t gfp)
 {
-	void *p = __kmag_alloc_track_caller(len, gfp, NUMA_NO_NODE, _RET_IP_);
+	void *p = kmag_alloc_tiny_caller(len, 1, gfp, _RET_IP_);
 
 	if (p && len)
 		memcpy(p, src, len);
@@ -51,7 +52,7 @@ char *kmag_strdup(const char *s, gfp_t gfp)
 	if (!s)
 		return NULL;
 	len = strlen(s) + 1;
-	p = __kmag_alloc_track_caller(len, gfp, NUMA_NO_NODE, _RET_IP_);
+	p = kmag_alloc_tiny_caller(len, 1, gfp, _RET_IP_);
 	if (p)
 		memcpy(p, s, len);
 	return p;
@@ -66,7 +67,7 @@ char *kmag_strndup(const char *s, size_t max, gfp_t gfp)
 	if (!s)
 		return NULL;
 	len = strnlen(s, max);
-	p = __kmag_alloc_track_caller(len + 1, gfp, NUMA_NO_NODE, _RET_IP_);
+	p = kmag_alloc_tiny_caller(len + 1, 1, gfp, _RET_IP_);
 	if (p) {
 		memcpy(p, s, len);
 		p[len] = '\0';

@@ -139,6 +139,13 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 					 (kmag_numa() ? num_node_state(N_MEMORY) : 1);
 		meta += sizeof(*c) + num_possible_cpus() * sizeof(struct kmag_cpu) +
 			nr_node_ids * sizeof(struct kmag_cnode);
+		if (c->tiny) {
+			/* §18: blocks held, and their words in each span's tail. */
+			st->tiny_blocks = sum[KMAG_ALLOC] - sum[KMAG_FREE];
+			meta += READ_ONCE(c->central.nr_spans) * KMAG_TINY_BLOCKS *
+				sizeof(u32) +
+				num_possible_cpus() * sizeof(struct kmag_tiny_cpu);
+		}
 	}
 	/* Large objects, reports, and the counters of destroyed caches. */
 	kmag_cpu_sum(&kmag_pcpu_stat[0], sum);
@@ -170,6 +177,9 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 	st->validate_errors = sum[KMAG_VALIDATE_ERR];
 	st->context_errors = sum[KMAG_CONTEXT_ERR];
 	st->cpu_cache_refusals = sum[KMAG_BUDGET_REFUSED];
+	st->tiny_allocs = sum[KMAG_TINY_ALLOC];
+	st->tiny_saved_bytes = sum[KMAG_TINY_CLASS_BYTES] -
+			       st->tiny_blocks * (long)(KMAG_TINY_BLOCK + sizeof(u32));
 	st->cpu_cache_budget_bytes = READ_ONCE(kmag_cpu_budget);
 	st->cpu_cache_worst_bytes = st->cpu_cache_budget_bytes * num_possible_cpus();
 	for_each_possible_cpu(cpu)
@@ -306,6 +316,9 @@ static const struct {
 	KMAG_STAT(live_requested_bytes),
 	KMAG_STAT(live_roundup_bytes),
 	KMAG_STAT(internal_frag_permille),
+	KMAG_STAT(tiny_allocs),
+	KMAG_STAT(tiny_blocks),
+	KMAG_STAT(tiny_saved_bytes),
 };
 static_assert(ARRAY_SIZE(kmag_stat_names) * sizeof(long) == sizeof(struct kmag_stats));
 
