@@ -31,7 +31,12 @@
  *              folded (stat_threshold pages per CPU and item, a few hundred
  *              KiB in a small guest), and count every slab user of the
  *              kernel, the replay's merged caches included;
- *   series     the same held figure every "every" ops, for the last round.
+ *   series     the same held figure every "every" ops, for the last round;
+ *   kmag_peak  per kmag round, at the same op: kmag's inuse_bytes +
+ *              metadata_bytes minus before (what it holds less the free
+ *              pages of its chunks not given back yet), and tiny_saved_bytes.
+ * tiny=1 sends dup-flagged requests of 1 .. 15 bytes (kstrdup() and the
+ * like) to kmag_alloc_tiny().
  * Round-up waste needs no replay: for every kmalloc-type op,
  * kmag_size_roundup(size) - size and kmalloc_size_roundup(size) - size.
  * mode=kmag replays once through kmag only (the selftest) and checks that
@@ -64,6 +69,9 @@ MODULE_PARM_DESC(path, "op file to replay (uncompressed)");
 static char *mode = "both";
 module_param(mode, charp, 0444);
 MODULE_PARM_DESC(mode, "both: kmag and SLUB, interleaved rounds; kmag: kmag once");
+static bool tiny;
+module_param(tiny, bool, 0444);
+MODULE_PARM_DESC(tiny, "dup-flagged 1..15-byte requests through kmag_alloc_tiny()");
 static unsigned int rounds = 3;
 module_param(rounds, uint, 0444);
 MODULE_PARM_DESC(rounds, "rounds per allocator in mode=both (1 .. 15)");
@@ -115,6 +123,9 @@ struct rp_slot {
 struct rp_round {
 	u64 ns;
 	long held_peak;
+	/* kmag only, at the peak: spans in use + metadata, and tiny savings. */
+	long inuse_peak;
+	long tiny_saved_peak;
 };
 
 struct rp {
@@ -347,6 +358,24 @@ static long rp_held(enum rp_alloc a)
 		global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B)) << PAGE_SHIFT;
 }
 
+/* kmag's spans in use and metadata: held, less free pages not given back yet. */
+static long rp_kmag_inuse(void)
+{
+	struct kmag_stats st;
+
+	kmag_stats_read(&st);
+	return st.inuse_bytes + st.metadata_bytes;
+}
+
+static void rp_kmag_peak(struct rp_round *r, long base_inuse)
+{
+	struct kmag_stats st;
+
+	kmag_stats_read(&st);
+	r->inuse_peak = st.inuse_bytes + st.metadata_bytes - base_inuse;
+	r->tiny_saved_peak = st.tiny_saved_bytes;
+}
+
 /* Start from what the allocator holds with nothing of the replay live. */
 static void rp_settle(enum rp_alloc a)
 {
@@ -402,11 +431,9 @@ static void *rp_kmag_alloc(struct rp *rp, u16 cache, u32 size, u8 flags)
 {
 	if (cache != RP_KMALLOC)
 		return kmag_cache_alloc(rp->caches[cache].kc, GFP_KERNEL);
-	/*
-	 * TINY: with a tiny=1 parameter, dup-flagged (flags & RP_FLAG_DUP)
-	 * requests of 1 .. 15 bytes go to kmag_alloc_tiny(size, 1, GFP_KERNEL)
-	 * here (freed with kmag_free() as before), once kmag has it.
-	 */
+	/* tiny=1: what kstrdup()-style requests cost as tiny objects. */
+	if (tiny && (flags & RP_FLAG_DUP) && size && size < 16)
+		return kmag_alloc_tiny(size, 1, GFP_KERNEL);
 	return kmag_alloc(size, GFP_KERNEL);
 }
 
@@ -470,7 +497,7 @@ static int rp_round(struct rp *rp, enum rp_alloc a, struct rp_round *r,
 		    long *series)
 {
 	size_t off = rp->ops_off;
-	long base;
+	long base, base_inuse;
 	u32 i = 0, j, end;
 	int ret;
 
@@ -479,6 +506,7 @@ static int rp_round(struct rp *rp, enum rp_alloc a, struct rp_round *r,
 		return ret;
 	rp_settle(a);
 	base = rp_held(a);
+	base_inuse = a == RP_KMAG ? rp_kmag_inuse() : 0;
 	r->ns = 0;
 	while (i < rp->nr_ops) {
 		end = min(rp->nr_ops, i + RP_SEGMENT);
@@ -492,8 +520,11 @@ static int rp_round(struct rp *rp, enum rp_alloc a, struct rp_round *r,
 			pr_err("%s: op %u: allocation failed\n", rp_alloc_name[a], i);
 			break;
 		}
-		if (i == rp->peak_op + 1)
+		if (i == rp->peak_op + 1) {
 			r->held_peak = rp_held(a) - base;
+			if (a == RP_KMAG)
+				rp_kmag_peak(r, base_inuse);
+		}
 		if (series && i % rp->every == 0)
 			series[i / rp->every] = rp_held(a) - base;
 		cond_resched();
@@ -556,6 +587,11 @@ static size_t rp_report(struct rp *rp, char *out, size_t sz, unsigned int n)
 				 rp_alloc_name[a], rp_median(ns, n),
 				 rp_median(held, n));
 	}
+	for (r = 0; r < n; r++)
+		len += scnprintf(out + len, sz - len,
+				 "kmag_peak %u inuse_peak %ld tiny %d tiny_saved_peak %ld\n",
+				 r, rp->round[RP_KMAG][r].inuse_peak, tiny,
+				 rp->round[RP_KMAG][r].tiny_saved_peak);
 	for (a = 0; a < RP_NR && n; a++)
 		for (r = 0; rp->series[a] && r < rp->nr_samples; r++)
 			len += scnprintf(out + len, sz - len, "series %s %u %ld\n",
@@ -583,6 +619,8 @@ static int rp_replay(struct rp *rp, bool both)
 	for (r = 0; r < n && !ret; r++)
 		for (a = 0; a < (both ? RP_NR : 1) && !ret; a++)
 			ret = rp_round(rp, a, &rp->round[a][r], rp->series[a]);
+	/* CPUs' current tiny blocks are kmag-tiny objects: retired here. */
+	kmag_drain();
 	kmag_stats_read(&st);
 	if (st.live_objects != live0) {
 		pr_err("kmag live objects %ld before the replay, %ld after\n",

@@ -6,4 +6,9 @@ insmod /modules/kmag_replay.ko path=/work/trace.ops $(cat /work/replay-params) |
 	{ echo "kmag_replay failed"; dmesg | grep kmag_replay; exit 1; }
 cat /sys/kernel/debug/kmag_replay/results
 rmmod kmag_replay || exit 1
+# Once more through kmag only, kstrdup()-style requests as tiny objects.
+insmod /modules/kmag_replay.ko path=/work/trace.ops mode=kmag tiny=1 ||
+	{ echo "kmag_replay tiny=1 failed"; dmesg | grep kmag_replay; exit 1; }
+sed -n 's/^kmag_peak /tiny_peak /p' /sys/kernel/debug/kmag_replay/results
+rmmod kmag_replay || exit 1
 rmmod kmag || exit 1

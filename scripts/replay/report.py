@@ -19,6 +19,7 @@ def main():
     d = sys.argv[1]
     name = sys.argv[2] if len(sys.argv) == 3 else "?"
     kv, rounds, med, series = {}, [], {}, {"kmag": [], "slub": []}
+    extra = {}
     with open(os.path.join(d, "results.txt")) as f:
         for line in f:
             w = line.split()
@@ -28,6 +29,8 @@ def main():
                 rounds.append((int(w[1]), w[2], int(w[4]), int(w[6])))
             elif w[0] == "median":
                 med[w[1]] = (int(w[3]) / 1000.0, int(w[5]))
+            elif w[0] in ("kmag_peak", "tiny_peak"):
+                extra.setdefault(w[0], []).append((int(w[3]), int(w[7])))
             elif w[0] == "series":
                 series[w[1]].append((int(w[2]), int(w[3])))
             elif w[0] in ("ops", "peak", "waste", "dup_small", "file"):
@@ -67,6 +70,24 @@ def main():
         "Held: kmag's sys_bytes + metadata_bytes, SLUB's slab pages (vmstat), each minus its value "
         "before the round (kmag drained, the kmalloc caches shrunk first).",
         "",
+    ]
+    if "kmag_peak" in extra:
+        ip = sorted(v[0] for v in extra["kmag_peak"])[len(extra["kmag_peak"]) // 2]
+        out += [
+            f"kmag at the same op, spans in use + metadata (held less the free pages of its "
+            f"2 MiB chunks not given back yet): {mib(ip)}, "
+            f"{ip / hs if hs > 0 else float('inf'):.2f}x SLUB's held.",
+            "",
+        ]
+    if "tiny_peak" in extra:
+        tp = extra["tiny_peak"][0]
+        out += [
+            f"With tiny=1 (dup-flagged 1-15 byte requests through kmag_alloc_tiny()), "
+            f"kmag once: tiny_saved_bytes at the peak {tp[1]}; spans in use + metadata "
+            f"{mib(tp[0])}.",
+            "",
+        ]
+    out += [
         "| round | allocator | ns/op | held at peak |",
         "|---|---|---|---|",
     ]
