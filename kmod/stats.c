@@ -131,6 +131,8 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 	st->validate_errors = sum[KMAG_VALIDATE_ERR];
 	st->context_errors = sum[KMAG_CONTEXT_ERR];
 	st->cpu_cache_refusals = sum[KMAG_BUDGET_REFUSED];
+	st->heap_profile_samples = kmag_prof_live();
+	st->heap_profile_dropped = sum[KMAG_PROF_DROPPED];
 	st->cpu_cache_budget_bytes = READ_ONCE(kmag_cpu_budget);
 	st->cpu_cache_worst_bytes = st->cpu_cache_budget_bytes * num_possible_cpus();
 	for_each_possible_cpu(cpu)
@@ -248,6 +250,8 @@ static const struct {
 	KMAG_STAT(cpu_cache_worst_bytes),
 	KMAG_STAT(depot_worst_bytes),
 	KMAG_STAT(cpu_cache_refusals),
+	KMAG_STAT(heap_profile_samples),
+	KMAG_STAT(heap_profile_dropped),
 };
 static_assert(ARRAY_SIZE(kmag_stat_names) * sizeof(long) == sizeof(struct kmag_stats));
 
