@@ -334,13 +334,13 @@ void kmag_prof_cache_gone(struct kmag_cache *c)
 
 /*
  * Restart @cpu's countdowns from the current rate: this CPU under its
- * magazine lock (kmag_on_cpus()), or an offline CPU.
+ * magazine lock (kmag_on_cpus()), or an offline CPU. kmag_prof_set_rate()
+ * holds kmag_caches_mutex meanwhile (the work items run in other threads).
  */
 static void kmag_prof_reset_cpu(int cpu)
 {
 	struct kmag_cache *c;
 
-	lockdep_assert_held(&kmag_caches_mutex);
 	list_for_each_entry(c, &kmag_caches, list)
 		per_cpu_ptr(c->cpu, cpu)->prof_left = kmag_prof_interval();
 	per_cpu(kmag_prof_large_left, cpu) = kmag_prof_interval();
