@@ -78,18 +78,6 @@ static const char * const bench_alloc_name[B_NR] = {
 
 static unsigned long prof_rate_was, prof_rate_now;
 
-/*
- * The heap profile on (kmag_prof) or off (any other allocator) for the
- * run of @a that follows: switched only when it changes.
- */
-static void prof_for(int a)
-{
-	unsigned long rate = a == B_KMAG_PROF ? KMAG_PROF_RATE_DEFAULT : 0;
-
-	if (rate != prof_rate_now && !kmag_prof_set_rate(rate))
-		prof_rate_now = rate;
-}
-
 struct bench_ctx {
 	size_t size;
 	struct kmag_cache *kc;
@@ -278,6 +266,29 @@ static u64 run_pairs(int a, struct bench_ctx *b, unsigned long n)
 #undef PAIR
 }
 
+/*
+ * The heap profile on (kmag_prof) or off (any other allocator) for the
+ * run of @a that follows, @b the contexts of the scenario: switched only
+ * when it changes. Switching patches kmag's code (a static key), which an
+ * emulator translates again the next time it runs: a few untimed rounds
+ * of kmag and kmag_cache pay for that, whichever kmag run comes next.
+ */
+static void prof_for(int a, struct bench_ctx *b)
+{
+	unsigned long rate = a == B_KMAG_PROF ? KMAG_PROF_RATE_DEFAULT : 0;
+
+	if (rate == prof_rate_now || kmag_prof_set_rate(rate))
+		return;
+	prof_rate_now = rate;
+	if (!b)
+		return;
+	migrate_disable();
+	pair_loop(B_KMAG, &b[B_KMAG], 1000);
+	if (b[B_KMAG_CACHE].kc)
+		pair_loop(B_KMAG_CACHE, &b[B_KMAG_CACHE], 1000);
+	migrate_enable();
+}
+
 static u64 run_pairs_pinned(int a, struct bench_ctx *b, unsigned long n)
 {
 	u64 ns;
@@ -448,14 +459,14 @@ static void bench_p1(unsigned int rep)
 			goto next;
 		memset(ns, 0, sizeof(ns));
 		for (a = 0; a < B_NR; a++) {
-			prof_for(a);
+			prof_for(a, b);
 			run_pairs_pinned(a, &b[a], 1000);	/* warm up */
 		}
 		kmag_stats_read(&s0);
 		for (ch = 0; ch < CHUNKS; ch++) {
 			for (k = 0; k < B_NR; k++) {
 				a = (k + ch + rep) % B_NR;
-				prof_for(a);
+				prof_for(a, b);
 				ns[a] += run_pairs_pinned(a, &b[a], n);
 			}
 			cond_resched();
@@ -508,7 +519,7 @@ static void bench_p2(unsigned int rep)
 			for (ch = 0; ch < chunks; ch++) {
 				for (k = 0; k < B_NR; k++) {
 					a = (k + ch + rep) % B_NR;
-					prof_for(a);
+					prof_for(a, b);
 					migrate_disable();
 					ns[a] += run_batch(a, &b[a], ptrs, perm, n, rounds, o);
 					migrate_enable();
@@ -881,7 +892,7 @@ static int __init bench_init(void)
 	calibrate();
 	prof_rate_was = kmag_prof_get_rate();
 	prof_rate_now = prof_rate_was;
-	prof_for(B_KMAG);
+	prof_for(B_KMAG, NULL);
 	pr_info("%u reps of %u ops, init_on_alloc=%d, empty loop %llu.%03llu ns/op\n",
 		reps, loops, want_init_on_alloc(GFP_KERNEL), calib_ns_per_kop / 1000,
 		calib_ns_per_kop % 1000);
@@ -891,7 +902,7 @@ static int __init bench_init(void)
 			bench_p1(rep);
 		if (strstr(scenarios, "P2"))
 			bench_p2(rep);
-		prof_for(B_KMAG);	/* off for the rest */
+		prof_for(B_KMAG, NULL);	/* off for the rest */
 		if (strstr(scenarios, "P3"))
 			bench_p3(rep, sh);
 		if (strstr(scenarios, "P4"))
