@@ -7,7 +7,11 @@
  *   kmag_profile_big()    PROFILE_BIG_MB MiB in kmag_alloc(1024) objects;
  *   kmag_profile_small()  PROFILE_SMALL_MB MiB in the same objects;
  *   kmag_profile_large()  PROFILE_LARGE_MB MiB in kmag_alloc(65536) objects
- *                         (large objects, above 32 KiB).
+ *                         (large objects, above 32 KiB);
+ *   kmag_profile_cached() PROFILE_CACHE_MB MiB of 512-byte objects of a
+ *                         cache "kmag_profile"; with destroy=1 the cache is
+ *                         destroyed right after, its objects still live
+ *                         (they are freed at unload, as kmag allows).
  * Each function is noinline and not __init, so that it names its
  * allocations' stacks in the profile while the module is loaded. The
  * pointer arrays come from the kernel's allocator, not from kmag.
@@ -24,9 +28,16 @@
 #define PROFILE_LARGE_MB	4
 #define PROFILE_OBJ		1024
 #define PROFILE_LARGE_OBJ	65536
+#define PROFILE_CACHE_MB	1
+#define PROFILE_CACHE_OBJ	512
 #define PROFILE_NR(mb, obj)	((mb) * (1UL << 20) / (obj))
 
-static void **big, **small, **large;
+static void **big, **small, **large, **cached;
+static struct kmag_cache *cache;
+
+static bool destroy;
+module_param(destroy, bool, 0444);
+MODULE_PARM_DESC(destroy, "destroy the cache while its objects are live");
 
 /* @n objects of @size bytes into @objs. Return: 0 or -ENOMEM. */
 static __always_inline int kmag_profile_fill(void **objs, unsigned long n, size_t size)
@@ -58,6 +69,18 @@ static noinline int kmag_profile_large(void)
 				 PROFILE_LARGE_OBJ);
 }
 
+static noinline int kmag_profile_cached(void)
+{
+	unsigned long i;
+
+	for (i = 0; i < PROFILE_NR(PROFILE_CACHE_MB, PROFILE_CACHE_OBJ); i++) {
+		cached[i] = kmag_cache_alloc(cache, GFP_KERNEL);
+		if (!cached[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static void kmag_profile_free(void **objs, unsigned long n)
 {
 	unsigned long i;
@@ -65,7 +88,10 @@ static void kmag_profile_free(void **objs, unsigned long n)
 	if (!objs)
 		return;
 	for (i = 0; i < n; i++)
-		kmag_free(objs[i]);	/* NULL past a failure */
+		if (objs == cached)
+			kmag_cache_free(cache, objs[i]);
+		else
+			kmag_free(objs[i]);	/* NULL past a failure */
 	kvfree(objs);
 }
 
@@ -74,6 +100,9 @@ static void kmag_profile_free_all(void)
 	kmag_profile_free(big, PROFILE_NR(PROFILE_BIG_MB, PROFILE_OBJ));
 	kmag_profile_free(small, PROFILE_NR(PROFILE_SMALL_MB, PROFILE_OBJ));
 	kmag_profile_free(large, PROFILE_NR(PROFILE_LARGE_MB, PROFILE_LARGE_OBJ));
+	kmag_profile_free(cached, PROFILE_NR(PROFILE_CACHE_MB, PROFILE_CACHE_OBJ));
+	if (!destroy)
+		kmag_cache_destroy(cache);	/* else done at load */
 }
 
 static int __init kmag_profile_init(void)
@@ -83,14 +112,20 @@ static int __init kmag_profile_init(void)
 			 GFP_KERNEL);
 	large = kvcalloc(PROFILE_NR(PROFILE_LARGE_MB, PROFILE_LARGE_OBJ), sizeof(void *),
 			 GFP_KERNEL);
-	if (!big || !small || !large || kmag_profile_big() || kmag_profile_small() ||
-	    kmag_profile_large()) {
+	cached = kvcalloc(PROFILE_NR(PROFILE_CACHE_MB, PROFILE_CACHE_OBJ), sizeof(void *),
+			  GFP_KERNEL);
+	cache = kmag_cache_create("kmag_profile", PROFILE_CACHE_OBJ, 0, 0, NULL);
+	if (!big || !small || !large || !cached || !cache || kmag_profile_big() ||
+	    kmag_profile_small() || kmag_profile_large() || kmag_profile_cached()) {
 		pr_err("allocation failed\n");
+		destroy = false;
 		kmag_profile_free_all();
 		return -ENOMEM;
 	}
-	pr_info("%d MiB, %d MiB and %d MiB allocated\n", PROFILE_BIG_MB,
-		PROFILE_SMALL_MB, PROFILE_LARGE_MB);
+	if (destroy)
+		kmag_cache_destroy(cache);
+	pr_info("%d MiB, %d MiB, %d MiB and %d MiB allocated\n", PROFILE_BIG_MB,
+		PROFILE_SMALL_MB, PROFILE_LARGE_MB, PROFILE_CACHE_MB);
 	return 0;
 }
 

@@ -6,19 +6,26 @@
 #     empty, trailing garbage) fail and change nothing; 0 and 2^30 are taken.
 #  2. At rate 2048, kmag_profile.ko allocates 20 MiB from kmag_profile_big(),
 #     2 MiB from kmag_profile_small() (1 KiB objects) and 4 MiB from
-#     kmag_profile_large() (64 KiB objects); each function's estimated live
-#     bytes in heap_profile must be within 25% of that, and big:small within
-#     25% of 10:1. Unloading it frees everything: heap_profile_samples
-#     (stats) must come back to its value before the load.
-#     Odds of a false failure: a 1 KiB object is sampled with probability
-#     p = 1 - exp(-1024/2048) = 0.3935, independently of the others (the
+#     kmag_profile_large() (64 KiB objects), and 1 MiB of 512-byte objects
+#     of a cache of its own from kmag_profile_cached(); each function's
+#     estimated live bytes in heap_profile must be within 25% of that, and
+#     big:small within 25% of 10:1. Unloading it frees everything:
+#     heap_profile_samples (stats) must come back to its value before the
+#     load.
+#     With destroy=1 the module destroys its cache, objects still live,
+#     right after allocating them: their samples die with it (the cache's
+#     estimate is 0, the others as before).
+#     Odds of a false failure: an object of s bytes is sampled with
+#     probability p = 1 - exp(-s/2048), independently of the others (the
 #     interval restarts after each sample, and is memoryless), so the
 #     estimate of n objects, k/p, has a relative standard deviation of
-#     sqrt((1 - p) / (n p)): 2.75% for small's 2048 objects, 0.87% for big's
-#     20480. 25% off for small is 9 sd; the ratio, with a relative sd of
-#     about 2.9%, leaves 7.5 .. 12.5 when small's estimate is 20% low or
-#     33% high: 6.9 sd or more, a chance below 1e-11 per run. Large objects
-#     (p = 1 - exp(-32)) are all sampled.
+#     sqrt((1 - p) / (n p)): 0.87% for big's 20480 1 KiB objects (p =
+#     0.3935), 2.75% for small's 2048, 4.15% for the cache's 2048 512-byte
+#     objects (p = 0.2212). 25% off is 6.0 sd for the cache (two-sided
+#     odds 2e-9), 9 sd for small; the ratio, with a relative sd of about
+#     2.9%, leaves 7.5 .. 12.5 when small's estimate is 20% low or 33%
+#     high: 6.9 sd or more (below 1e-11). About 2e-9 per run in all. Large
+#     objects (p = 1 - exp(-32)) are all sampled.
 #  3. At rate 0 the same load adds no sample.
 #  4. At the default rate (512 KiB) the same figures are printed, not
 #     checked (about 40 and 4 samples).
@@ -60,14 +67,15 @@ for v in 0 1073741824 "$orig"; do
 done
 
 # sums: estimated live bytes of the stacks naming kmag_profile_big,
-# kmag_profile_small and kmag_profile_large, and their samples' stacks.
+# kmag_profile_small, kmag_profile_large and kmag_profile_cached.
 sums() {
 	awk '
 	function flush() {
 		if (b) big += bytes;
 		if (s) small += bytes;
 		if (l) large += bytes;
-		b = s = l = 0; bytes = 0;
+		if (c) cached += bytes;
+		b = s = l = c = 0; bytes = 0;
 	}
 	/^heap profile:/ { next }
 	$1 ~ /^[0-9]+:$/ && $5 == "@" { flush(); bytes = $2; next }
@@ -75,8 +83,9 @@ sums() {
 		if ($0 ~ /kmag_profile_big\+/) b = 1;
 		if ($0 ~ /kmag_profile_small\+/) s = 1;
 		if ($0 ~ /kmag_profile_large\+/) l = 1;
+		if ($0 ~ /kmag_profile_cached\+/) c = 1;
 	}
-	END { flush(); printf "%.0f %.0f %.0f\n", big, small, large }' "$prof"
+	END { flush(); printf "%.0f %.0f %.0f %.0f\n", big, small, large, cached }' "$prof"
 }
 
 # within NAME GOT WANT: GOT is within 25% of WANT
@@ -88,21 +97,23 @@ within() {
 	fi
 }
 
-# run RATE CHECK: load the client at RATE, read the profile, unload.
+# run RATE CHECK [MODULE ARGS]: load the client at RATE, read the
+# profile, unload.
 run() {
 	echo "$1" >"$knob" || fail_msg "$1 > heap_profile_rate"
 	n0=$(stat heap_profile_samples)
 	d0=$(stat heap_profile_dropped)
-	if ! /sbin/modprobe -q $mod; then
+	args=$3
+	if ! /sbin/modprobe -q $mod $args; then
 		dmesg | grep "$mod: " | tail -n 3
 		fail_msg "$mod failed to load"
 		return
 	fi
 	n1=$(stat heap_profile_samples)
-	set -- "$1" "$2" $(sums)
+	set -- "$1" "$2" $(sums)	# rate, check, big, small, large, cached
 	/sbin/modprobe -q -r $mod || fail_msg "rmmod $mod"
 	n2=$(stat heap_profile_samples)
-	echo "kmag profile: rate $1: estimated big $3, small $4, large $5 bytes;" \
+	echo "kmag profile: rate $1${args:+ $args}: estimated big $3, small $4, large $5, cached $6 bytes;" \
 		"samples $n0 -> $n1 -> $n2 after unload, $(($(stat heap_profile_dropped) - d0)) dropped;" \
 		"ratio $(awk -v b="$3" -v s="$4" 'BEGIN { if (s) printf "%.2f", b / s; else print "-" }')"
 	case $2 in
@@ -110,18 +121,26 @@ run() {
 		within "kmag_profile_big() at rate $1" "$3" $((20 << 20))
 		within "kmag_profile_small() at rate $1" "$4" $((2 << 20))
 		within "kmag_profile_large() at rate $1" "$5" $((4 << 20))
+		within "kmag_profile_cached() at rate $1" "$6" $((1 << 20))
 		within "big:small at rate $1 (x1000)" $(($3 * 1000 / ($4 + 1))) 10000
 		[ "$n2" -eq "$n0" ] ||
 			fail_msg "rate $1: $n2 samples after unload, $n0 before"
 		;;
 	off)
-		[ "$n1" -eq "$n0" ] && [ "$3$4$5" = "000" ] ||
-			fail_msg "rate 0: samples $n0 -> $n1, estimates $3 $4 $5"
+		[ "$n1" -eq "$n0" ] && [ "$3$4$5$6" = "0000" ] ||
+			fail_msg "rate 0: samples $n0 -> $n1, estimates $3 $4 $5 $6"
+		;;
+	destroyed)
+		[ "$6" = 0 ] || fail_msg "destroyed cache: $6 bytes of its samples live"
+		within "kmag_profile_big() with the cache destroyed" "$3" $((20 << 20))
+		[ "$n2" -eq "$n0" ] ||
+			fail_msg "destroyed cache: $n2 samples after unload, $n0 before"
 		;;
 	esac
 }
 
 run 2048 check
+run 2048 destroyed destroy=1
 run 0 off
 run 524288 report
 echo "$orig" >"$knob"
