@@ -81,13 +81,19 @@ static noinline void *kmag_context_refuse_alloc(unsigned long ip)
 	return NULL;
 }
 
-/* Count an object handed out, drop the magazine lock, mark it, zero it. */
+/*
+ * Count an object handed out, drop the magazine lock, mark it, zero it;
+ * record it in the heap profile if its countdown says so (§19).
+ */
 static __always_inline void *kmag_alloc_done(struct kmag_cache *c,
 					     struct kmag_cpu *cc, void *p, gfp_t gfp,
 					     size_t req, unsigned long flags)
 {
+	bool sample;
+
 	cc->stat[KMAG_ALLOC]++;
 	cc->stat[KMAG_REQ_BYTES] += req;
+	sample = kmag_prof_count(c, cc);
 	local_unlock_irqrestore(&kmag_lock, flags);
 	kmag_obj_mark(c, p);
 	if (kmag_numa())
@@ -95,6 +101,8 @@ static __always_inline void *kmag_alloc_done(struct kmag_cache *c,
 	if (kmag_want_zero(c, gfp))
 		kmag_obj_zero(p, c->obj_size);
 	kmag_san_alloc(c, p, req, c->obj_size, gfp);
+	if (unlikely(sample))
+		kmag_prof_alloc(c, p, c->obj_size);
 	return p;
 }
 
@@ -232,6 +240,9 @@ static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node,
 				this_cpu_inc(kmag_pcpu_stat[KMAG_ALLOC_FAIL]);
 				return NULL;
 			}
+			if (static_branch_unlikely(&kmag_prof_key) &&
+			    kmag_prof_large_count(PAGE_ALIGN(size)))
+				kmag_prof_alloc(NULL, p, PAGE_ALIGN(size));
 			trace_kmag_alloc(ip, p, size, PAGE_ALIGN(size), gfp, req_node);
 			trace_kmag_large_alloc(ip, p, size, PAGE_ALIGN(size), gfp,
 					       req_node);
@@ -404,6 +415,7 @@ static __always_inline void kmag_free_accepted(struct kmag_cache *c,
 					       struct kmag_cache *want,
 					       unsigned long flags, unsigned long ip)
 {
+	kmag_prof_forget_obj(s, p);
 	if (kmag_numa() && unlikely(s->nid != kmag_home_node())) {
 		kmag_free_remote(c, s, (void *)p, want, flags, ip);
 		return;
@@ -914,5 +926,7 @@ void kmag_tiny_block_put(void *b)
 		kmag_report_corrupt(kmag_tiny_cache, b, "tiny block not handed out");
 		return;
 	}
+	/* A block is an object of kmag-tiny: the heap profile may hold it. */
+	kmag_prof_forget_obj(s, b);
 	kmag_free_push(kmag_owner_cache(owner), b, flags);
 }

@@ -150,6 +150,7 @@ struct kmag_cache *kmag_cache_new(const char *name, unsigned int size,
 		per_cpu_ptr(c->cpu, cpu)->loaded = &kmag_no_mag;
 		per_cpu_ptr(c->cpu, cpu)->previous = &kmag_no_mag;
 	}
+	kmag_prof_cache_init(c);
 	kmag_debug_cache_added(c);
 	mutex_lock(&kmag_caches_mutex);
 	list_add_tail(&c->list, &kmag_caches);
@@ -216,6 +217,7 @@ void kmag_cache_release(struct kmag_cache *c)
 	if (live) {
 		pr_err("kmag: cache %s destroyed with %lu live objects; freed with the last one\n",
 		       c->name, live);
+		kmag_prof_cache_gone(c);
 	} else {
 		list_del(&c->list);
 		kmag_cache_debugfs_remove(c);

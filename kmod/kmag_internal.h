@@ -34,6 +34,7 @@
  *      trace.c        the tracepoints (kmag_trace.h), §15.
  *      numa.c         home nodes and locality counters, §17.
  *      tiny.c         objects below 16 bytes packed into blocks, §18.
+ *      profile.c      the sampled heap profile, §19.
  *    PREEMPT_RT kernels: §16.
  *
  * 2. Vocabulary.
@@ -144,6 +145,8 @@
  *                                   entries of its chunks; IRQs off.
  *      kmag_quarantine.lock (KASAN kernels only) is taken inside c and
  *      nests no other lock: objects leave the quarantine with it dropped.
+ *      kmag_prof_lock (profile.c, §19) is taken inside c or alone, with
+ *      IRQs off, and nests no other lock.
  *    "IRQs off" here and below means on !PREEMPT_RT; there c, d and e are
  *    sleeping locks and nothing in kmag disables IRQs (§16).
  *    Nothing sleeps with c, d or e held (on PREEMPT_RT: nothing blocks
@@ -392,6 +395,27 @@
  *    kmag_alloc_tiny() is kmag_alloc() (a test switch, kmag_tiny_force,
  *    keeps the tiny path on in KASAN kernels for the KUnit suite; tiny.c
  *    itself is not instrumented, its words being kmag's own metadata).
+ * 19. The sampled heap profile (profile.c; Go's MemProfileRate, TCMalloc's
+ *    sampling). About one allocation per heap_profile_rate bytes (default
+ *    512 KiB; 0: off) records its stack in the stack depot. Each CPU counts
+ *    down, per cache, the bytes allocated (kmag_cpu.prof_left, on the line
+ *    of loaded, under the magazine lock the alloc path holds anyway); a
+ *    countdown below zero samples that allocation and restarts from a
+ *    random exponential interval of mean rate, so each countdown, and
+ *    their union, is a Poisson process over bytes: an object of s bytes is
+ *    sampled with probability p = 1 - exp(-s / rate) and stands for 1/p
+ *    objects, s/p bytes. Large objects have a per-CPU countdown of their
+ *    own; debug caches are not sampled. With the rate 0 a static key
+ *    (kmag_prof_key) leaves the alloc paths as they were. The stack is
+ *    saved after the magazine lock is dropped, out of line, never sleeping
+ *    (GFP_NOWAIT; a sample that cannot be stored is dropped and counted).
+ *    Live samples sit in a hash table by address; a span counts its live
+ *    samples (kmag_span.sampled, on the line the free path reads), and a
+ *    free looks its object up only where that count is not zero: one
+ *    predictable branch, the rest out of line. Samples die with their
+ *    object's free, with their cache's kmag_cache_destroy() and at unload.
+ *    debugfs heap_profile shows, per stack, the estimates of the live
+ *    samples and of all samples since load, in Go's legacy text format.
  */
 #ifndef KMAG_INTERNAL_H
 #define KMAG_INTERNAL_H
@@ -453,6 +477,7 @@ enum kmag_stat_item {
 	KMAG_CONTEXT_ERR,	/* calls refused: atomic context on PREEMPT_RT */
 	KMAG_TINY_ALLOC,	/* tiny objects handed out (§18) */
 	KMAG_TINY_CLASS_BYTES,	/* +class size on tiny alloc, - on free */
+	KMAG_PROF_DROPPED,	/* heap profile samples lost: no memory */
 	KMAG_NR_STATS
 };
 
@@ -519,6 +544,7 @@ struct kmag_span {
 	u8 list_id;			/* enum kmag_span_list */
 	bool reclaimable;		/* counted in SReclaimable (in use) */
 	int nid;
+	unsigned int sampled;		/* live heap profile samples (§19) */
 	struct kmag_chunk *chunk;
 	struct list_head list;		/* heap free list or central list */
 	unsigned int nfree;		/* free objects (bits set in freemap) */
@@ -592,6 +618,7 @@ DECLARE_PER_CPU(local_lock_t, kmag_lock);
 struct kmag_cpu {
 	struct kmag_mag *loaded;
 	struct kmag_mag *previous;
+	long prof_left;			/* bytes until the next sample (§19) */
 	unsigned long stat[KMAG_NR_STATS];
 	unsigned long reap_ops;		/* ALLOC + FREE at the last reap */
 };
@@ -1044,6 +1071,8 @@ struct kmag_stats {
 	long tiny_allocs;	/* tiny objects handed out, since load (§18) */
 	long tiny_blocks;	/* kmag-tiny blocks held now */
 	long tiny_saved_bytes;	/* live tiny objects' class bytes - blocks and words */
+	long heap_profile_samples;	/* live heap profile samples */
+	long heap_profile_dropped;	/* samples lost: no memory or stack space */
 };
 
 struct kmag_class_stats {
@@ -1126,6 +1155,45 @@ static __always_inline bool kmag_fail_should(struct kmag_cache *c, size_t size,
 					     gfp_t gfp)
 {
 	return static_branch_unlikely(&kmag_fail_key) && kmag_fail_alloc(c, size, gfp);
+}
+
+/* profile.c: the sampled heap profile (§19). */
+#define KMAG_PROF_RATE_DEFAULT	(512UL << 10)
+#define KMAG_PROF_RATE_MAX	(1UL << 30)
+DECLARE_STATIC_KEY_FALSE(kmag_prof_key);
+long kmag_prof_interval(void);
+void kmag_prof_alloc(struct kmag_cache *c, void *p, size_t size);
+void kmag_prof_free(struct kmag_span *s, const void *p);
+bool kmag_prof_large_count(size_t size);
+void kmag_prof_cache_init(struct kmag_cache *c);
+void kmag_prof_cache_gone(struct kmag_cache *c);
+unsigned long kmag_prof_live(void);
+int kmag_prof_set_rate(unsigned long rate);
+unsigned long kmag_prof_get_rate(void);
+int kmag_prof_init(struct dentry *dir);
+void kmag_prof_exit(void);
+
+/*
+ * Count an allocation of @c against this CPU's countdown (magazine lock
+ * held): true if it is to be sampled, the countdown then restarted. Off,
+ * a no-op jump.
+ */
+static __always_inline bool kmag_prof_count(struct kmag_cache *c, struct kmag_cpu *cc)
+{
+	if (!static_branch_unlikely(&kmag_prof_key))
+		return false;
+	cc->prof_left -= c->obj_size;
+	if (likely(cc->prof_left >= 0))
+		return false;
+	cc->prof_left = kmag_prof_interval();
+	return true;
+}
+
+/* A free kmag accepted: forget its sample, if its span has any (§19). */
+static __always_inline void kmag_prof_forget_obj(struct kmag_span *s, const void *p)
+{
+	if (unlikely(READ_ONCE(s->sampled)))
+		kmag_prof_free(s, p);
 }
 
 /* debug.c */

@@ -54,6 +54,7 @@ void *kmag_large_alloc(size_t size, gfp_t gfp, int nid)
  */
 void kmag_large_free(struct kmag_span *span)
 {
+	kmag_prof_forget_obj(span, (void *)span->base);
 	kmag_san_free(NULL, (void *)span->base, (size_t)span->npages << PAGE_SHIFT);
 	if (want_init_on_free())
 		kmag_pages_clear((void *)span->base, span->npages);

@@ -30,6 +30,9 @@ static int __init kmag_init(void)
 		goto fail_tiny;
 	kmag_debugfs_init();
 	kmag_fail_init(kmag_debugfs_dir);
+	ret = kmag_prof_init(kmag_debugfs_dir);
+	if (ret)
+		goto fail_prof;
 	ret = kmag_reclaim_init(kmag_debugfs_dir);
 	if (ret)
 		goto fail_reclaim;
@@ -37,6 +40,11 @@ static int __init kmag_init(void)
 	return 0;
 fail_reclaim:
 	kmag_debugfs_exit();
+	kmag_prof_exit();
+	goto fail_debugfs;
+fail_prof:
+	kmag_debugfs_exit();
+fail_debugfs:
 	kmag_fail_exit();
 	kmag_tiny_exit();
 fail_tiny:
@@ -61,6 +69,7 @@ static void __exit kmag_exit(void)
 	kmag_tiny_exit();	/* before CPU hotplug callbacks and caches go */
 	kmag_magazine_exit();
 	kmag_classes_exit();
+	kmag_prof_exit();	/* samples of objects never freed */
 	/* Spans of SLAB_TYPESAFE_BY_RCU caches reach the page heap. */
 	rcu_barrier();
 	kmag_heap_sizes(&sys, &inuse, &released);

@@ -180,6 +180,8 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 	st->tiny_allocs = sum[KMAG_TINY_ALLOC];
 	st->tiny_saved_bytes = sum[KMAG_TINY_CLASS_BYTES] -
 			       st->tiny_blocks * (long)(KMAG_TINY_BLOCK + sizeof(u32));
+	st->heap_profile_samples = kmag_prof_live();
+	st->heap_profile_dropped = sum[KMAG_PROF_DROPPED];
 	st->cpu_cache_budget_bytes = READ_ONCE(kmag_cpu_budget);
 	st->cpu_cache_worst_bytes = st->cpu_cache_budget_bytes * num_possible_cpus();
 	for_each_possible_cpu(cpu)
@@ -319,6 +321,8 @@ static const struct {
 	KMAG_STAT(tiny_allocs),
 	KMAG_STAT(tiny_blocks),
 	KMAG_STAT(tiny_saved_bytes),
+	KMAG_STAT(heap_profile_samples),
+	KMAG_STAT(heap_profile_dropped),
 };
 static_assert(ARRAY_SIZE(kmag_stat_names) * sizeof(long) == sizeof(struct kmag_stats));
 

@@ -15,10 +15,11 @@ import subprocess
 import sys
 from collections import defaultdict
 
-ALLOCS = ("kmag", "kmag_cache", "slub", "slub_cache", "ideal", "ideal_call")
+ALLOCS = ("kmag", "kmag_cache", "slub", "slub_cache", "ideal", "ideal_call", "kmag_prof")
 
 GOALS = [
-    # (label, scenario, variant filter, metric, limit, "le"/"ge")
+    # (label, scenario, variant filter, metric, limit, "le"/"ge"[, measured]):
+    # the worst of measured (default kmag) / metric over the variants
     ("P1 pair 64 B, kmag/slub", "P1", lambda v: v == "size=64", "slub", 0.75, "le"),
     ("P1 pair 64 B, kmag/ideal", "P1", lambda v: v == "size=64", "ideal", 1.25, "le"),
     ("P1 pair 256 B, kmag/slub", "P1", lambda v: v == "size=256", "slub", 0.75, "le"),
@@ -34,6 +35,11 @@ GOALS = [
     ("P3 remote free, kmag/slub", "P3", lambda v: True, "slub", 0.70, "le"),
     ("P4 two CPUs vs one (worst), kmag", "P4", lambda v: True, None, 1.8, "ge"),
     ("P6 large (worst), kmag/slub", "P6", lambda v: True, "slub", 1.0, "le"),
+    # The heap profile at its default rate against kmag with it off.
+    ("P1 pair (worst), kmag_prof/kmag", "P1", lambda v: True, "kmag", 1.05, "le",
+     "kmag_prof"),
+    ("P2 N<=4096 (worst), kmag_prof/kmag", "P2", lambda v: int(v.split()[0][2:]) <= 4096,
+     "kmag", 1.05, "le", "kmag_prof"),
 ]
 
 
@@ -78,8 +84,8 @@ def main():
         w("")
         w("| scenario | variant | kmag | kmag_cache | slub | slub_cache | ideal | "
           "ideal_call | kmag/slub | kmag/ideal | kmag/ideal_call | cache/slub_cache | "
-          "mag hit rate | sys_bytes |")
-        w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "mag hit rate | sys_bytes | kmag_prof | kmag_prof/kmag |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         seen = []
         for k in order:
             if k[0] == boot and k[1] != "P7" and (k[1], k[2]) not in seen:
@@ -97,19 +103,22 @@ def main():
             ex = extra.get((boot, scen, var, "kmag"), [])
             hit = statistics.median(e[0] for e in ex) if ex else None
             sysb = ex[-1][1] if ex else None
-            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r5 = g["kmag_prof"] / g["kmag"] if g["kmag_prof"] and g["kmag"] else None
+            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 scen, var, fmt(g["kmag"]), fmt(g["kmag_cache"]), fmt(g["slub"]),
                 fmt(g["slub_cache"]), fmt(g["ideal"]), fmt(g["ideal_call"]), fmt(r1),
-                fmt(r2), fmt(r4), fmt(r3), fmt(hit), sysb if sysb is not None else "-"))
+                fmt(r2), fmt(r4), fmt(r3), fmt(hit), sysb if sysb is not None else "-",
+                fmt(g["kmag_prof"]), fmt(r5)))
         w("")
         if boot.startswith("debug") or boot.startswith("cpus="):
             # debug: both allocators checking every object, a cost, not a
             # goal. cpus=N: scaling with more vCPUs than host cores, below.
             continue
-        for label, scen, filt, base, limit, how in GOALS:
+        for label, scen, filt, base, limit, how, *measured in GOALS:
+            who = measured[0] if measured else "kmag"
             vals = []
             for (b, s, v, a), m in med.items():
-                if b != boot or s != scen or a != "kmag" or not filt(v):
+                if b != boot or s != scen or a != who or not filt(v):
                     continue
                 if base is None:
                     vals.append(m)

@@ -10,7 +10,7 @@ pkgs=(
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64 linux-source-6.12
-	gnuplot-nox dkms
+	gnuplot-nox dkms golang-go graphviz
 )
 
 missing=()

@@ -18,6 +18,10 @@
  *   ideal_call  the same behind two out-of-line functions, as any allocator
  *               called through an exported API is: under TCG a call and its
  *               return cost as much as many plain instructions.
+ *   kmag_prof   kmag_alloc / kmag_free with the heap profile on at its
+ *               default rate (P1 and P2 only); every other kmag run has it
+ *               off (heap_profile_rate 0), and the rate kmag had is put back
+ *               at the end.
  *
  * Scenarios (see scripts/bench.sh): P1 alloc+free pairs; P2 alloc N then
  * free N in LIFO, FIFO and shuffled order; P3 CPU 0 allocates, CPU 1 frees
@@ -65,11 +69,14 @@ module_param(scenarios, charp, 0444);
 MODULE_PARM_DESC(scenarios, "which scenarios to run, e.g. P1,P2 (default: all)");
 
 enum bench_alloc {
-	B_KMAG, B_KMAG_CACHE, B_SLUB, B_SLUB_CACHE, B_IDEAL, B_IDEAL_CALL, B_NR
+	B_KMAG, B_KMAG_CACHE, B_SLUB, B_SLUB_CACHE, B_IDEAL, B_IDEAL_CALL,
+	B_KMAG_PROF, B_NR
 };
 static const char * const bench_alloc_name[B_NR] = {
-	"kmag", "kmag_cache", "slub", "slub_cache", "ideal", "ideal_call",
+	"kmag", "kmag_cache", "slub", "slub_cache", "ideal", "ideal_call", "kmag_prof",
 };
+
+static unsigned long prof_rate_was, prof_rate_now;
 
 struct bench_ctx {
 	size_t size;
@@ -140,6 +147,7 @@ static __always_inline void *b_alloc(int a, struct bench_ctx *b)
 {
 	switch (a) {
 	case B_KMAG:
+	case B_KMAG_PROF:
 		return kmag_alloc(b->size, GFP_KERNEL);
 	case B_KMAG_CACHE:
 		return kmag_cache_alloc(b->kc, GFP_KERNEL);
@@ -158,6 +166,7 @@ static __always_inline void b_free(int a, struct bench_ctx *b, void *p)
 {
 	switch (a) {
 	case B_KMAG:
+	case B_KMAG_PROF:
 		kmag_free(p);
 		break;
 	case B_KMAG_CACHE:
@@ -227,6 +236,7 @@ static __always_inline u64 batch_loop(int a, struct bench_ctx *b, void **ptrs,
 		u64 __t;				\
 		switch (a) {				\
 		case B_KMAG:				\
+		case B_KMAG_PROF:			\
 			__t = call(B_KMAG);		\
 			break;				\
 		case B_KMAG_CACHE:			\
@@ -254,6 +264,29 @@ static u64 run_pairs(int a, struct bench_ctx *b, unsigned long n)
 #define PAIR(x) pair_loop(x, b, n)
 	return FOR_ALLOC(a, PAIR);
 #undef PAIR
+}
+
+/*
+ * The heap profile on (kmag_prof) or off (any other allocator) for the
+ * run of @a that follows, @b the contexts of the scenario: switched only
+ * when it changes. Switching patches kmag's code (a static key), which an
+ * emulator translates again the next time it runs: a few untimed rounds
+ * of kmag and kmag_cache pay for that, whichever kmag run comes next.
+ */
+static void prof_for(int a, struct bench_ctx *b)
+{
+	unsigned long rate = a == B_KMAG_PROF ? KMAG_PROF_RATE_DEFAULT : 0;
+
+	if (rate == prof_rate_now || kmag_prof_set_rate(rate))
+		return;
+	prof_rate_now = rate;
+	if (!b)
+		return;
+	migrate_disable();
+	pair_loop(B_KMAG, &b[B_KMAG], 1000);
+	if (b[B_KMAG_CACHE].kc)
+		pair_loop(B_KMAG_CACHE, &b[B_KMAG_CACHE], 1000);
+	migrate_enable();
 }
 
 static u64 run_pairs_pinned(int a, struct bench_ctx *b, unsigned long n)
@@ -383,7 +416,7 @@ static void record(unsigned int rep, const char *scen, const char *variant, int 
 	struct kmag_stats s1;
 	long hits, misses;
 
-	if (a == B_KMAG || a == B_KMAG_CACHE) {
+	if (a == B_KMAG || a == B_KMAG_CACHE || a == B_KMAG_PROF) {
 		kmag_stats_read(&s1);
 		hits = s1.magazine_hits - s0->magazine_hits;
 		misses = s1.magazine_misses - s0->magazine_misses;
@@ -425,12 +458,15 @@ static void bench_p1(unsigned int rep)
 		if (ctxs_init(b, ALL_SMALL, p1_sizes[i], 64))
 			goto next;
 		memset(ns, 0, sizeof(ns));
-		for (a = 0; a < B_NR; a++)
+		for (a = 0; a < B_NR; a++) {
+			prof_for(a, b);
 			run_pairs_pinned(a, &b[a], 1000);	/* warm up */
+		}
 		kmag_stats_read(&s0);
 		for (ch = 0; ch < CHUNKS; ch++) {
 			for (k = 0; k < B_NR; k++) {
 				a = (k + ch + rep) % B_NR;
+				prof_for(a, b);
 				ns[a] += run_pairs_pinned(a, &b[a], n);
 			}
 			cond_resched();
@@ -483,6 +519,7 @@ static void bench_p2(unsigned int rep)
 			for (ch = 0; ch < chunks; ch++) {
 				for (k = 0; k < B_NR; k++) {
 					a = (k + ch + rep) % B_NR;
+					prof_for(a, b);
 					migrate_disable();
 					ns[a] += run_batch(a, &b[a], ptrs, perm, n, rounds, o);
 					migrate_enable();
@@ -853,6 +890,9 @@ static int __init bench_init(void)
 		return -ENOMEM;
 	}
 	calibrate();
+	prof_rate_was = kmag_prof_get_rate();
+	prof_rate_now = prof_rate_was;
+	prof_for(B_KMAG, NULL);
 	pr_info("%u reps of %u ops, init_on_alloc=%d, empty loop %llu.%03llu ns/op\n",
 		reps, loops, want_init_on_alloc(GFP_KERNEL), calib_ns_per_kop / 1000,
 		calib_ns_per_kop % 1000);
@@ -862,6 +902,7 @@ static int __init bench_init(void)
 			bench_p1(rep);
 		if (strstr(scenarios, "P2"))
 			bench_p2(rep);
+		prof_for(B_KMAG, NULL);	/* off for the rest */
 		if (strstr(scenarios, "P3"))
 			bench_p3(rep, sh);
 		if (strstr(scenarios, "P4"))
@@ -872,6 +913,8 @@ static int __init bench_init(void)
 			bench_p7(rep);
 		pr_info("rep %u done\n", rep);
 	}
+	if (kmag_prof_set_rate(prof_rate_was))
+		pr_err("heap_profile_rate %lu not put back\n", prof_rate_was);
 	kfree(sh);
 	bench_dir = debugfs_create_dir("kmag_bench", NULL);
 	debugfs_create_file("results", 0444, bench_dir, NULL, &results_fops);
