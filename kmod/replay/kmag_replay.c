@@ -6,7 +6,9 @@
  *
  *   insmod kmag_replay.ko path=/work/trace.ops [mode=both|kmag] [rounds=N]
  *
- * The whole file is read (kernel_read_file_from_path) and validated before
+ * The whole file is read (filp_open() + kernel_read(): kernel_read_file()
+ * would ask the LSMs, and 6.12's IPE warns on a read it has no rule for)
+ * and validated before
  * anything is allocated for the replay: header, cache table, every op
  * (record bounds, op types and flags, slot ranges, allocation of a live
  * slot, free of a slot never allocated or already freed, sizes, caches),
@@ -48,7 +50,7 @@
 
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
-#include <linux/kernel_read_file.h>
+#include <linux/fs.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/mm.h>
@@ -638,11 +640,56 @@ static int rp_replay(struct rp *rp, bool both)
 	return 0;
 }
 
+/*
+ * The whole regular file @name into a vmalloc()ed *@bufp. Return: its
+ * length; -EINVAL if it is empty or not a regular file, -EFBIG if it is
+ * larger than RP_MAX_FILE, or the error of opening or reading it.
+ */
+static ssize_t rp_read_file(const char *name, void **bufp)
+{
+	struct file *f;
+	loff_t size, pos = 0;
+	ssize_t n = 0, ret;
+	void *buf;
+
+	f = filp_open(name, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	size = i_size_read(file_inode(f));
+	if (!S_ISREG(file_inode(f)->i_mode) || size <= 0) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (size > RP_MAX_FILE) {
+		ret = -EFBIG;
+		goto out;
+	}
+	buf = vmalloc(size);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (pos < size) {
+		n = kernel_read(f, buf + pos, size - pos, &pos);
+		if (n <= 0)
+			break;
+	}
+	if (pos != size) {
+		vfree(buf);
+		ret = n < 0 ? n : -EIO;
+		goto out;
+	}
+	*bufp = buf;
+	ret = size;
+out:
+	filp_close(f, NULL);
+	return ret;
+}
+
 static int __init rp_init(void)
 {
 	struct rp *rp;
 	void *buf = NULL;
-	size_t fsize = 0;
 	ssize_t len;
 	bool both = !strcmp(mode, "both");
 	int ret, a;
@@ -659,10 +706,8 @@ static int __init rp_init(void)
 		pr_err("rounds=%u: 1 .. %d\n", rounds, RP_MAX_ROUNDS);
 		return -EINVAL;
 	}
-	len = kernel_read_file_from_path(path, 0, &buf, RP_MAX_FILE, &fsize,
-					 READING_UNKNOWN);
+	len = rp_read_file(path, &buf);
 	if (len < 0) {
-		/* kernel_read_file() refuses an empty file with EINVAL. */
 		if (len == -EINVAL)
 			pr_err("%s: offset 0: empty file, or not a regular file\n", path);
 		else
