@@ -43,20 +43,6 @@ static void kmag_cpu_sum(unsigned long __percpu *stat, long sum[KMAG_NR_STATS])
 }
 
 /*
- * Objects of @c cached in depot and in per-CPU magazines, from counters
- * only (no other CPU's magazine is looked at): everything not free in the
- * spans is live, in the depot, or in a magazine.
- */
-static void kmag_cache_cached(struct kmag_cache *c, const long *sum,
-			      long *depot, long *mags)
-{
-	long live = sum[KMAG_ALLOC] - sum[KMAG_FREE];
-
-	*depot = READ_ONCE(c->central.depot_rounds);
-	*mags = max(0L, (long)kmag_central_live(c) - live - *depot);
-}
-
-/*
  * Bytes asked for by the live objects of a cache. kmag does not keep each
  * object's request: this assumes the live objects asked for the cache's
  * mean request since load (exact for a named cache, whose objects all ask
@@ -71,9 +57,23 @@ static long kmag_live_requested(const long *sum)
 	return mul_u64_u64_div_u64(sum[KMAG_REQ_BYTES], live, sum[KMAG_ALLOC]);
 }
 
-static void kmag_cache_stats_sum(struct kmag_cache *c, const long *sum,
-				 struct kmag_class_stats *cs)
+/**
+ * kmag_cache_stats() - counters of one cache
+ * @c: the cache
+ * @cs: filled in
+ *
+ * Objects in the depot and in magazines come from counters only (no other
+ * CPU's magazine is looked at): everything not free in the spans is live,
+ * in the depot, or in a magazine.
+ *
+ * Context: any context; takes no lock.
+ */
+void kmag_cache_stats(struct kmag_cache *c, struct kmag_class_stats *cs)
 {
+	long sum[KMAG_NR_STATS], depot;
+
+	kmag_cpu_sum(&c->cpu->stat[0], sum);
+	depot = READ_ONCE(c->central.depot_rounds);
 	cs->mallocs = sum[KMAG_ALLOC];
 	cs->frees = sum[KMAG_FREE];
 	cs->live_objects = cs->mallocs - cs->frees;
@@ -87,30 +87,16 @@ static void kmag_cache_stats_sum(struct kmag_cache *c, const long *sum,
 	cs->inuse_bytes = cs->live_objects * c->size;
 	/* Counters and span count are read apart: never below zero. */
 	cs->idle_bytes = max(0L, cs->span_bytes - cs->inuse_bytes);
-	kmag_cache_cached(c, sum, &cs->depot_bytes, &cs->magazine_bytes);
-	cs->depot_bytes *= c->size;
-	cs->magazine_bytes *= c->size;
-}
-
-/**
- * kmag_cache_stats() - counters of one cache
- * @c: the cache
- * @cs: filled in
- *
- * Context: any context; takes no lock.
- */
-void kmag_cache_stats(struct kmag_cache *c, struct kmag_class_stats *cs)
-{
-	long sum[KMAG_NR_STATS];
-
-	kmag_cpu_sum(&c->cpu->stat[0], sum);
-	kmag_cache_stats_sum(c, sum, cs);
+	cs->depot_bytes = depot * c->size;
+	cs->magazine_bytes = max(0L, (long)kmag_central_live(c) - cs->live_objects -
+				 depot) * c->size;
 }
 EXPORT_SYMBOL_NS_GPL(kmag_cache_stats, KMAG_INTERNAL);
 
 static int __kmag_stats_read(struct kmag_stats *st, bool try)
 {
-	long sum[KMAG_NR_STATS], small_ops, depot, mags, live_req, meta = 0;
+	long sum[KMAG_NR_STATS], small_ops, meta = 0;
+	struct kmag_class_stats cs;
 	int cpu;
 	struct kmag_heap_stats hs;
 	struct kmag_cache *c;
@@ -121,19 +107,17 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 	else if (!mutex_trylock(&kmag_caches_mutex))
 		return -EBUSY;
 	list_for_each_entry(c, &kmag_caches, list) {
-		kmag_cpu_sum(&c->cpu->stat[0], sum);
-		st->mallocs += sum[KMAG_ALLOC];
-		st->frees += sum[KMAG_FREE];
-		st->alloc_bytes += (sum[KMAG_ALLOC] - sum[KMAG_FREE]) * c->size;
-		st->requested_bytes += sum[KMAG_REQ_BYTES];
-		st->magazine_misses += sum[KMAG_MAG_MISS];
-		st->alloc_failures += sum[KMAG_ALLOC_FAIL];
-		kmag_cache_cached(c, sum, &depot, &mags);
-		st->depot_bytes += depot * c->size;
-		st->magazine_bytes += mags * c->size;
-		live_req = kmag_live_requested(sum);
-		st->live_requested_bytes += live_req;
-		st->live_roundup_bytes += (sum[KMAG_ALLOC] - sum[KMAG_FREE]) * c->size - live_req;
+		kmag_cache_stats(c, &cs);
+		st->mallocs += cs.mallocs;
+		st->frees += cs.frees;
+		st->alloc_bytes += cs.inuse_bytes;
+		st->requested_bytes += cs.requested_bytes;
+		st->magazine_misses += cs.magazine_misses;
+		st->alloc_failures += cs.alloc_failures;
+		st->depot_bytes += cs.depot_bytes;
+		st->magazine_bytes += cs.magazine_bytes;
+		st->live_requested_bytes += cs.live_requested_bytes;
+		st->live_roundup_bytes += cs.inuse_bytes - cs.live_requested_bytes;
 		/* depot_max bounds each node's depot (§17). */
 		st->depot_worst_bytes += (long)c->depot_max * c->mag_max * c->size *
 					 (kmag_numa() ? num_node_state(N_MEMORY) : 1);
@@ -141,8 +125,8 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 			nr_node_ids * sizeof(struct kmag_cnode);
 		if (c->tiny) {
 			/* §18: blocks held, and their words in each span's tail. */
-			st->tiny_blocks = sum[KMAG_ALLOC] - sum[KMAG_FREE];
-			meta += READ_ONCE(c->central.nr_spans) * KMAG_TINY_BLOCKS *
+			st->tiny_blocks = cs.live_objects;
+			meta += cs.spans * KMAG_TINY_BLOCKS *
 				sizeof(u32) +
 				num_possible_cpus() * sizeof(struct kmag_tiny_cpu);
 		}
@@ -409,12 +393,21 @@ static void kmag_percpu_cpu(void *arg)
 	}
 }
 
-static void kmag_percpu_pct(struct seq_file *m, unsigned long hits,
-			    unsigned long ops)
-{
-	unsigned long pm = ops ? div64_u64((u64)hits * 1000, ops) : 0;
+/* One line of percpu: a cache's, or a CPU's totals ("*"). */
+struct kmag_percpu_row {
+	unsigned long rounds, bytes, allocs, frees, misses;
+};
 
-	seq_printf(m, " %lu.%lu\n", pm / 10, pm % 10);
+static void kmag_percpu_print(struct seq_file *m, int cpu, const char *name,
+			      const struct kmag_percpu_row *row)
+{
+	unsigned long ops = row->allocs + row->frees;
+	unsigned long pm = ops ? div64_u64((u64)(ops - row->misses) * 1000, ops) : 0;
+
+	seq_printf(m, "%d ", cpu);
+	seq_escape(m, name, " \t\n\\");
+	seq_printf(m, " %lu %lu %lu %lu %lu %lu.%lu\n", row->rounds, row->bytes,
+		   row->allocs, row->frees, row->misses, pm / 10, pm % 10);
 }
 
 /*
@@ -425,7 +418,7 @@ static void kmag_percpu_pct(struct seq_file *m, unsigned long hits,
 static int kmag_percpu_show(struct seq_file *m, void *v)
 {
 	struct kmag_percpu_walk w = { };
-	unsigned long ops, hits, rounds, t[5];
+	struct kmag_percpu_row row, total;
 	unsigned long *st;
 	struct kmag_cache *c;
 	unsigned int i;
@@ -444,36 +437,30 @@ static int kmag_percpu_show(struct seq_file *m, void *v)
 	}
 	kmag_on_cpus(cpu_online_mask, kmag_percpu_cpu, &w);
 	for_each_online_cpu(cpu) {
-		memset(t, 0, sizeof(t));
+		memset(&total, 0, sizeof(total));
 		r = w.rounds + 2 * w.ncaches * cpu;
 		i = 0;
 		list_for_each_entry(c, &kmag_caches, list) {
 			if (i == w.ncaches)
 				break;
+			/* Each counter read once: the line adds up. */
 			st = per_cpu_ptr(c->cpu, cpu)->stat;
-			ops = READ_ONCE(st[KMAG_ALLOC]) + READ_ONCE(st[KMAG_FREE]);
-			hits = ops - min(ops, READ_ONCE(st[KMAG_MAG_MISS]));
-			rounds = r[2 * i] + r[2 * i + 1];
-			t[0] += rounds;
-			t[1] += rounds * c->size;
-			t[2] += READ_ONCE(st[KMAG_ALLOC]);
-			t[3] += READ_ONCE(st[KMAG_FREE]);
-			t[4] += hits;
-			if (rounds) {
-				seq_printf(m, "%d ", cpu);
-				seq_escape(m, c->name, " \t\n\\");
-				seq_printf(m, " %lu %lu %lu %lu %lu", rounds,
-					   rounds * c->size, READ_ONCE(st[KMAG_ALLOC]),
-					   READ_ONCE(st[KMAG_FREE]),
-					   READ_ONCE(st[KMAG_MAG_MISS]));
-				kmag_percpu_pct(m, hits, ops);
-			}
+			row.rounds = r[2 * i] + r[2 * i + 1];
+			row.bytes = row.rounds * c->size;
+			row.allocs = READ_ONCE(st[KMAG_ALLOC]);
+			row.frees = READ_ONCE(st[KMAG_FREE]);
+			row.misses = min(row.allocs + row.frees,
+					 READ_ONCE(st[KMAG_MAG_MISS]));
+			total.rounds += row.rounds;
+			total.bytes += row.bytes;
+			total.allocs += row.allocs;
+			total.frees += row.frees;
+			total.misses += row.misses;
+			if (row.rounds)
+				kmag_percpu_print(m, cpu, c->name, &row);
 			i++;
 		}
-		ops = t[2] + t[3];
-		seq_printf(m, "%d * %lu %lu %lu %lu %lu", cpu, t[0], t[1], t[2], t[3],
-			   ops - min(ops, t[4]));
-		kmag_percpu_pct(m, t[4], ops);
+		kmag_percpu_print(m, cpu, "*", &total);
 	}
 	mutex_unlock(&kmag_caches_mutex);
 	kvfree(w.rounds);
