@@ -21,10 +21,10 @@ kernel=$("$here/kdir.sh" --image)
 [ -n "$kernel" ] || { echo "replay: no Debian kernel ${KVER:-6.1} with headers installed: run 'make deps'" >&2; exit 1; }
 out=$top/results/replay-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
-magic=$( (gzip -cdf "$trace" 2>/dev/null || true) | head -c 7)
-if [ "$magic" = KMAGOPS ]; then
-	gzip -cdf "$trace" >"$out/trace.ops"
-else
+# Decompressed once (gzip -f passes a plain file through); an op file
+# starts with its magic, anything else is converted as an ftrace trace.
+gzip -cdf "$trace" >"$out/trace.ops" 2>/dev/null || true
+if [ "$(head -c 7 "$out/trace.ops")" != KMAGOPS ]; then
 	echo "replay: $trace is not an op file: converting it as an ftrace text trace"
 	python3 "$here/replay/trace2ops.py" "$trace" "$out/trace.ops"
 fi

@@ -347,35 +347,25 @@ static int rp_parse_ops(struct rp *rp)
 	return 0;
 }
 
-/* Memory the allocator holds now, in bytes. */
-static long rp_held(enum rp_alloc a)
+/*
+ * Memory the allocator holds now, in bytes. For kmag, @st is filled with
+ * the statistics read for it (the figures at the peak come from the same
+ * read); for SLUB it is left as it is.
+ */
+static long rp_held(enum rp_alloc a, struct kmag_stats *st)
 {
-	struct kmag_stats st;
-
 	if (a == RP_KMAG) {
-		kmag_stats_read(&st);
-		return st.sys_bytes + st.metadata_bytes;
+		kmag_stats_read(st);
+		return st->sys_bytes + st->metadata_bytes;
 	}
 	return (global_node_page_state_pages(NR_SLAB_RECLAIMABLE_B) +
 		global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B)) << PAGE_SHIFT;
 }
 
 /* kmag's spans in use and metadata: held, less free pages not given back yet. */
-static long rp_kmag_inuse(void)
+static long rp_kmag_inuse(const struct kmag_stats *st)
 {
-	struct kmag_stats st;
-
-	kmag_stats_read(&st);
-	return st.inuse_bytes + st.metadata_bytes;
-}
-
-static void rp_kmag_peak(struct rp_round *r, long base_inuse)
-{
-	struct kmag_stats st;
-
-	kmag_stats_read(&st);
-	r->inuse_peak = st.inuse_bytes + st.metadata_bytes - base_inuse;
-	r->tiny_saved_peak = st.tiny_saved_bytes;
+	return st->inuse_bytes + st->metadata_bytes;
 }
 
 /* Start from what the allocator holds with nothing of the replay live. */
@@ -499,6 +489,7 @@ static int rp_round(struct rp *rp, enum rp_alloc a, struct rp_round *r,
 		    long *series)
 {
 	size_t off = rp->ops_off;
+	struct kmag_stats st;
 	long base, base_inuse;
 	u32 i = 0, j, end;
 	int ret;
@@ -507,8 +498,8 @@ static int rp_round(struct rp *rp, enum rp_alloc a, struct rp_round *r,
 	if (ret)
 		return ret;
 	rp_settle(a);
-	base = rp_held(a);
-	base_inuse = a == RP_KMAG ? rp_kmag_inuse() : 0;
+	base = rp_held(a, &st);
+	base_inuse = a == RP_KMAG ? rp_kmag_inuse(&st) : 0;
 	r->ns = 0;
 	while (i < rp->nr_ops) {
 		end = min(rp->nr_ops, i + RP_SEGMENT);
@@ -523,12 +514,14 @@ static int rp_round(struct rp *rp, enum rp_alloc a, struct rp_round *r,
 			break;
 		}
 		if (i == rp->peak_op + 1) {
-			r->held_peak = rp_held(a) - base;
-			if (a == RP_KMAG)
-				rp_kmag_peak(r, base_inuse);
+			r->held_peak = rp_held(a, &st) - base;
+			if (a == RP_KMAG) {
+				r->inuse_peak = rp_kmag_inuse(&st) - base_inuse;
+				r->tiny_saved_peak = st.tiny_saved_bytes;
+			}
 		}
 		if (series && i % rp->every == 0)
-			series[i / rp->every] = rp_held(a) - base;
+			series[i / rp->every] = rp_held(a, &st) - base;
 		cond_resched();
 	}
 	for (j = 0; j < rp->nr_slots; j++) {
@@ -641,9 +634,10 @@ static int rp_replay(struct rp *rp, bool both)
 }
 
 /*
- * The whole regular file @name into a vmalloc()ed *@bufp. Return: its
- * length; -EINVAL if it is empty or not a regular file, -EFBIG if it is
- * larger than RP_MAX_FILE, or the error of opening or reading it.
+ * The whole regular file @name into a vmalloc()ed *@bufp; a failure is
+ * reported here. Return: its length; -EINVAL if it is empty or not a
+ * regular file, -EFBIG if it is larger than RP_MAX_FILE, or the error of
+ * opening or reading it.
  */
 static ssize_t rp_read_file(const char *name, void **bufp)
 {
@@ -653,22 +647,23 @@ static ssize_t rp_read_file(const char *name, void **bufp)
 	void *buf;
 
 	f = filp_open(name, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
+	if (IS_ERR(f)) {
+		ret = PTR_ERR(f);
+		goto err;
+	}
 	size = i_size_read(file_inode(f));
 	if (!S_ISREG(file_inode(f)->i_mode) || size <= 0) {
-		ret = -EINVAL;
-		goto out;
+		pr_err("%s: offset 0: empty file, or not a regular file\n", name);
+		filp_close(f, NULL);
+		return -EINVAL;
 	}
-	if (size > RP_MAX_FILE) {
-		ret = -EFBIG;
-		goto out;
-	}
+	ret = -EFBIG;
+	if (size > RP_MAX_FILE)
+		goto close;
+	ret = -ENOMEM;
 	buf = vmalloc(size);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	if (!buf)
+		goto close;
 	while (pos < size) {
 		n = kernel_read(f, buf + pos, size - pos, &pos);
 		if (n <= 0)
@@ -677,12 +672,15 @@ static ssize_t rp_read_file(const char *name, void **bufp)
 	if (pos != size) {
 		vfree(buf);
 		ret = n < 0 ? n : -EIO;
-		goto out;
+		goto close;
 	}
-	*bufp = buf;
-	ret = size;
-out:
 	filp_close(f, NULL);
+	*bufp = buf;
+	return size;
+close:
+	filp_close(f, NULL);
+err:
+	pr_err("%s: cannot read (%zd)\n", name, ret);
 	return ret;
 }
 
@@ -707,13 +705,8 @@ static int __init rp_init(void)
 		return -EINVAL;
 	}
 	len = rp_read_file(path, &buf);
-	if (len < 0) {
-		if (len == -EINVAL)
-			pr_err("%s: offset 0: empty file, or not a regular file\n", path);
-		else
-			pr_err("%s: cannot read (%zd)\n", path, len);
+	if (len < 0)
 		return len;
-	}
 	rp = kvzalloc(sizeof(*rp), GFP_KERNEL);
 	if (!rp) {
 		vfree(buf);
