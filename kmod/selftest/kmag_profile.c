@@ -31,6 +31,10 @@
 #define PROFILE_CACHE_MB	1
 #define PROFILE_CACHE_OBJ	512
 #define PROFILE_NR(mb, obj)	((mb) * (1UL << 20) / (obj))
+#define NR_BIG			PROFILE_NR(PROFILE_BIG_MB, PROFILE_OBJ)
+#define NR_SMALL		PROFILE_NR(PROFILE_SMALL_MB, PROFILE_OBJ)
+#define NR_LARGE		PROFILE_NR(PROFILE_LARGE_MB, PROFILE_LARGE_OBJ)
+#define NR_CACHED		PROFILE_NR(PROFILE_CACHE_MB, PROFILE_CACHE_OBJ)
 
 static void **big, **small, **large, **cached;
 static struct kmag_cache *cache;
@@ -39,13 +43,18 @@ static bool destroy;
 module_param(destroy, bool, 0444);
 MODULE_PARM_DESC(destroy, "destroy the cache while its objects are live");
 
-/* @n objects of @size bytes into @objs. Return: 0 or -ENOMEM. */
-static __always_inline int kmag_profile_fill(void **objs, unsigned long n, size_t size)
+/*
+ * @n objects into @objs: of cache @c, or (@c NULL) kmag_alloc(@size).
+ * Inlined into each caller, whose name the profile's stacks show.
+ * Return: 0 or -ENOMEM.
+ */
+static __always_inline int kmag_profile_fill(struct kmag_cache *c, void **objs,
+					     unsigned long n, size_t size)
 {
 	unsigned long i;
 
 	for (i = 0; i < n; i++) {
-		objs[i] = kmag_alloc(size, GFP_KERNEL);
+		objs[i] = c ? kmag_cache_alloc(c, GFP_KERNEL) : kmag_alloc(size, GFP_KERNEL);
 		if (!objs[i])
 			return -ENOMEM;
 	}
@@ -54,66 +63,55 @@ static __always_inline int kmag_profile_fill(void **objs, unsigned long n, size_
 
 static noinline int kmag_profile_big(void)
 {
-	return kmag_profile_fill(big, PROFILE_NR(PROFILE_BIG_MB, PROFILE_OBJ), PROFILE_OBJ);
+	return kmag_profile_fill(NULL, big, NR_BIG, PROFILE_OBJ);
 }
 
 static noinline int kmag_profile_small(void)
 {
-	return kmag_profile_fill(small, PROFILE_NR(PROFILE_SMALL_MB, PROFILE_OBJ),
-				 PROFILE_OBJ);
+	return kmag_profile_fill(NULL, small, NR_SMALL, PROFILE_OBJ);
 }
 
 static noinline int kmag_profile_large(void)
 {
-	return kmag_profile_fill(large, PROFILE_NR(PROFILE_LARGE_MB, PROFILE_LARGE_OBJ),
-				 PROFILE_LARGE_OBJ);
+	return kmag_profile_fill(NULL, large, NR_LARGE, PROFILE_LARGE_OBJ);
 }
 
 static noinline int kmag_profile_cached(void)
 {
-	unsigned long i;
-
-	for (i = 0; i < PROFILE_NR(PROFILE_CACHE_MB, PROFILE_CACHE_OBJ); i++) {
-		cached[i] = kmag_cache_alloc(cache, GFP_KERNEL);
-		if (!cached[i])
-			return -ENOMEM;
-	}
-	return 0;
+	return kmag_profile_fill(cache, cached, NR_CACHED, PROFILE_CACHE_OBJ);
 }
 
-static void kmag_profile_free(void **objs, unsigned long n)
+/* Free what kmag_profile_fill(@c, @objs, @n) made (NULL past a failure). */
+static void kmag_profile_free(struct kmag_cache *c, void **objs, unsigned long n)
 {
 	unsigned long i;
 
 	if (!objs)
 		return;
 	for (i = 0; i < n; i++)
-		if (objs == cached)
-			kmag_cache_free(cache, objs[i]);
+		if (c)
+			kmag_cache_free(c, objs[i]);
 		else
-			kmag_free(objs[i]);	/* NULL past a failure */
+			kmag_free(objs[i]);
 	kvfree(objs);
 }
 
 static void kmag_profile_free_all(void)
 {
-	kmag_profile_free(big, PROFILE_NR(PROFILE_BIG_MB, PROFILE_OBJ));
-	kmag_profile_free(small, PROFILE_NR(PROFILE_SMALL_MB, PROFILE_OBJ));
-	kmag_profile_free(large, PROFILE_NR(PROFILE_LARGE_MB, PROFILE_LARGE_OBJ));
-	kmag_profile_free(cached, PROFILE_NR(PROFILE_CACHE_MB, PROFILE_CACHE_OBJ));
+	kmag_profile_free(NULL, big, NR_BIG);
+	kmag_profile_free(NULL, small, NR_SMALL);
+	kmag_profile_free(NULL, large, NR_LARGE);
+	kmag_profile_free(cache, cached, NR_CACHED);
 	if (!destroy)
 		kmag_cache_destroy(cache);	/* else done at load */
 }
 
 static int __init kmag_profile_init(void)
 {
-	big = kvcalloc(PROFILE_NR(PROFILE_BIG_MB, PROFILE_OBJ), sizeof(void *), GFP_KERNEL);
-	small = kvcalloc(PROFILE_NR(PROFILE_SMALL_MB, PROFILE_OBJ), sizeof(void *),
-			 GFP_KERNEL);
-	large = kvcalloc(PROFILE_NR(PROFILE_LARGE_MB, PROFILE_LARGE_OBJ), sizeof(void *),
-			 GFP_KERNEL);
-	cached = kvcalloc(PROFILE_NR(PROFILE_CACHE_MB, PROFILE_CACHE_OBJ), sizeof(void *),
-			  GFP_KERNEL);
+	big = kvcalloc(NR_BIG, sizeof(void *), GFP_KERNEL);
+	small = kvcalloc(NR_SMALL, sizeof(void *), GFP_KERNEL);
+	large = kvcalloc(NR_LARGE, sizeof(void *), GFP_KERNEL);
+	cached = kvcalloc(NR_CACHED, sizeof(void *), GFP_KERNEL);
 	cache = kmag_cache_create("kmag_profile", PROFILE_CACHE_OBJ, 0, 0, NULL);
 	if (!big || !small || !large || !cached || !cache || kmag_profile_big() ||
 	    kmag_profile_small() || kmag_profile_large() || kmag_profile_cached()) {

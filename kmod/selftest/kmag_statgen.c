@@ -79,8 +79,7 @@ static void kmag_statgen_free(void)
 	for (i = 0; i < STATGEN_SMALL; i++)
 		kmag_free(small[i]);
 	for (i = 0; i < STATGEN_CACHE; i++)
-		if (objs[i])
-			kmag_cache_free(cache, objs[i]);
+		kmag_cache_free(cache, objs[i]);
 	kmag_cache_destroy(cache);
 	kmag_reclaim_pause(false);
 }
@@ -93,10 +92,8 @@ static int __init kmag_statgen_init(void)
 	add_taint(TAINT_TEST, LOCKDEP_STILL_OK);
 	selftest();
 	ret = kstm_report(total_tests, failed_tests, skipped_tests);
-	if (ret && cache)
+	if (ret)
 		kmag_statgen_free();
-	else if (ret)
-		kmag_reclaim_pause(false);
 	return ret;
 }
 

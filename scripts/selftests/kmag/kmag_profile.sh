@@ -70,22 +70,21 @@ done
 # kmag_profile_small, kmag_profile_large and kmag_profile_cached.
 sums() {
 	awk '
-	function flush() {
-		if (b) big += bytes;
-		if (s) small += bytes;
-		if (l) large += bytes;
-		if (c) cached += bytes;
-		b = s = l = c = 0; bytes = 0;
+	function flush(f) {
+		for (f in seen)
+			sum[f] += bytes;
+		delete seen;
+		bytes = 0;
 	}
 	/^heap profile:/ { next }
 	$1 ~ /^[0-9]+:$/ && $5 == "@" { flush(); bytes = $2; next }
-	/^#/ {
-		if ($0 ~ /kmag_profile_big\+/) b = 1;
-		if ($0 ~ /kmag_profile_small\+/) s = 1;
-		if ($0 ~ /kmag_profile_large\+/) l = 1;
-		if ($0 ~ /kmag_profile_cached\+/) c = 1;
+	/^#/ && match($0, /kmag_profile_(big|small|large|cached)\+/) {
+		seen[substr($0, RSTART + 13, RLENGTH - 14)] = 1
 	}
-	END { flush(); printf "%.0f %.0f %.0f %.0f\n", big, small, large, cached }' "$prof"
+	END {
+		flush()
+		printf "%.0f %.0f %.0f %.0f\n", sum["big"], sum["small"], sum["large"], sum["cached"]
+	}' "$prof"
 }
 
 # within NAME GOT WANT: GOT is within 25% of WANT

@@ -107,12 +107,13 @@ for f in size object_size span_pages objs_per_span spans objects total_objects \
 	[ -n "$v" ] && [ "$v" = "$(val $f $tmp/cstats)" ] ||
 		fail_msg "caches/$cname/$f '$v' != stats '$(val $f $tmp/cstats)'"
 done
-[ "$(cat $cdir/objects)" = 500 ] || fail_msg "caches/$cname/objects $(cat $cdir/objects) != 500"
-[ "$(cat $cdir/spans)" = "$slab_spans" ] || fail_msg "caches/$cname/spans != slabinfo"
-[ "$(cat $cdir/requested_bytes)" = $(( $(cat $cdir/mallocs) * 200 )) ] ||
+# The values themselves (each file was just seen equal to its stats line).
+objects=$(val objects $tmp/cstats) live_req=$(val live_requested_bytes $tmp/cstats)
+[ "$objects" = 500 ] || fail_msg "caches/$cname/objects $objects != 500"
+[ "$(val spans $tmp/cstats)" = "$slab_spans" ] || fail_msg "caches/$cname/spans != slabinfo"
+[ "$(val requested_bytes $tmp/cstats)" = $(( $(val mallocs $tmp/cstats) * 200 )) ] ||
 	fail_msg "caches/$cname/requested_bytes != mallocs x 200"
-[ "$(cat $cdir/live_requested_bytes)" = 100000 ] ||
-	fail_msg "caches/$cname/live_requested_bytes $(cat $cdir/live_requested_bytes) != 100000"
+[ "$live_req" = 100000 ] || fail_msg "caches/$cname/live_requested_bytes $live_req != 100000"
 
 # percpu: the module's CPU holds the 8 rounds; a total line per CPU.
 cpu=$(dmesg | awk '/kmag_statgen: objects on cpu/ { c = $NF } END { print c }')
