@@ -396,7 +396,7 @@ static void print_hits(const struct snapshot *cur, const struct snapshot *prev)
 		printf("magazine hits - (%s)", since);
 }
 
-static int print_totals(const struct snapshot *cur, const struct snapshot *prev)
+static void print_totals(const struct snapshot *cur, const struct snapshot *prev)
 {
 	char b[6][32];
 
@@ -418,7 +418,6 @@ static int print_totals(const struct snapshot *cur, const struct snapshot *prev)
 	       fmt_bytes(b[1], 32, stat_of(cur, "depot_bytes", NULL)),
 	       fmt_bytes(b[2], 32, stat_of(cur, "free_span_bytes", NULL)),
 	       fmt_bytes(b[3], 32, stat_of(cur, "metadata_bytes", NULL)));
-	return 3;
 }
 
 /* Print the totals and at most @max rows (< 0: all) sorted by sort_key. */

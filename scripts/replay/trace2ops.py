@@ -104,7 +104,7 @@ class Converter:
             ptr = self.field(fields, "ptr", where, hexa=True)
             if ptr in self.live:
                 op = self.ops[self.live[ptr][1]]
-                if op[3] is None and not op[4] & FLAG_DUP:
+                if op[3] is None:
                     op[4] |= FLAG_DUP
             return
         if ev not in ("kmalloc", "kmem_cache_alloc", "kfree", "kmem_cache_free"):
