@@ -82,26 +82,38 @@ static noinline void *kmag_context_refuse_alloc(unsigned long ip)
 }
 
 /*
- * Count an object handed out, drop the magazine lock, mark it, zero it;
- * record it in the heap profile if its countdown says so (§19).
+ * Count an object handed out to this CPU, with this_cpu ops (§5): a fast
+ * path's section may be interrupted by a nested one that counts too. The
+ * heap profile's countdown only where the magazines are ours (@cc).
+ * Return: whether to sample it (§19).
  */
-static __always_inline void *kmag_alloc_done(struct kmag_cache *c,
-					     struct kmag_cpu *cc, void *p, gfp_t gfp,
-					     size_t req, unsigned long flags)
+static __always_inline void kmag_alloc_count(struct kmag_cache *c, size_t req)
 {
-	bool sample;
+	this_cpu_inc(c->cpu->stat[KMAG_ALLOC]);
+	this_cpu_add(c->cpu->stat[KMAG_REQ_BYTES], req);
+}
 
-	cc->stat[KMAG_ALLOC]++;
-	cc->stat[KMAG_REQ_BYTES] += req;
-	sample = kmag_prof_count(c, cc);
-	local_unlock_irqrestore(&kmag_lock, flags);
+static __always_inline bool kmag_alloc_count_mine(struct kmag_cache *c,
+						  struct kmag_cpu *cc, size_t req)
+{
+	kmag_alloc_count(c, req);
+	return kmag_prof_count(c, cc);
+}
+
+/*
+ * An object handed out, no kmag lock held: mark it, zero it, record it in
+ * the heap profile if its countdown said so (§19).
+ */
+static __always_inline void *kmag_alloc_finish(struct kmag_cache *c, void *p,
+					       gfp_t gfp, size_t req, bool sample)
+{
 	kmag_obj_mark(c, p);
 	if (kmag_numa())
 		kmag_numa_alloc_count(p);
 	if (kmag_want_zero(c, gfp))
-		kmag_obj_zero(p, c->obj_size);
+		kmag_slot_zero(p, c->obj_size);
 	kmag_san_alloc(c, p, req, c->obj_size, gfp);
-	if (unlikely(sample))
+	if (static_branch_unlikely(&kmag_prof_key) && unlikely(sample))
 		kmag_prof_alloc(c, p, c->obj_size);
 	return p;
 }
@@ -109,19 +121,20 @@ static __always_inline void *kmag_alloc_done(struct kmag_cache *c,
 /* The loaded magazine was empty: everything else, out of line. */
 static noinline void *kmag_alloc_slow(struct kmag_cache *c, gfp_t gfp, size_t req)
 {
-	struct kmag_cpu *cc;
 	unsigned long flags;
+	bool sample;
 	void *p;
 
 	local_lock_irqsave(&kmag_lock, flags);
 	p = kmag_alloc_refill(c, gfp, &flags);
-	cc = this_cpu_ptr(c->cpu);
 	if (unlikely(!p)) {
-		cc->stat[KMAG_ALLOC_FAIL]++;
+		this_cpu_ptr(c->cpu)->stat[KMAG_ALLOC_FAIL]++;
 		local_unlock_irqrestore(&kmag_lock, flags);
 		return NULL;
 	}
-	return kmag_alloc_done(c, cc, p, gfp, req, flags);
+	sample = kmag_alloc_count_mine(c, this_cpu_ptr(c->cpu), req);
+	local_unlock_irqrestore(&kmag_lock, flags);
+	return kmag_alloc_finish(c, p, gfp, req, sample);
 }
 
 /* One object from the spans of node @nid (or of any node), no magazine. */
@@ -141,19 +154,22 @@ static void *kmag_node_get(struct kmag_cache *c, int nid)
  * node's spans; else a new span on @nid if that needs no reclaim; else
  * (unless __GFP_THISNODE) from any node's spans, as kmalloc_node() falls
  * back; else a new span with the caller's @gfp. A node out of memory thus
- * never makes kmag grow while other nodes hold free objects.
+ * never makes kmag grow while other nodes hold free objects. Also, with
+ * @nested, the allocation of a section that interrupted a fast path's
+ * (§5), which may not touch this CPU's magazines, nor sample (§19).
  */
 static noinline void *kmag_alloc_on_node(struct kmag_cache *c, gfp_t gfp,
-					 int nid, size_t req)
+					 int nid, size_t req, bool nested)
 {
-	bool strict = gfp & __GFP_THISNODE;
+	bool strict = gfp & __GFP_THISNODE, sample = false;
 	unsigned long flags;
-	void *p;
 	int got;
+	void *p;
 
 	/* A span grown here may be emptied by other CPUs first: loop. */
 	while (!(p = kmag_node_get(c, nid))) {
-		if (kmag_central_grow(c, strict ? gfp : kmag_chunk_try_gfp(gfp) |
+		if (nid == NUMA_NO_NODE ||
+		    kmag_central_grow(c, strict ? gfp : kmag_chunk_try_gfp(gfp) |
 				      __GFP_THISNODE, nid) < 0)
 			break;
 	}
@@ -170,13 +186,27 @@ static noinline void *kmag_alloc_on_node(struct kmag_cache *c, gfp_t gfp,
 		this_cpu_inc(c->cpu->stat[KMAG_ALLOC_FAIL]);
 		return NULL;
 	}
-	local_lock_irqsave(&kmag_lock, flags);
-	this_cpu_ptr(c->cpu)->stat[KMAG_MAG_MISS]++;
-	return kmag_alloc_done(c, this_cpu_ptr(c->cpu), p, gfp, req, flags);
+	this_cpu_inc(c->cpu->stat[KMAG_MAG_MISS]);
+	if (nested) {
+		kmag_alloc_count(c, req);
+	} else {
+		local_lock_irqsave(&kmag_lock, flags);
+		sample = kmag_alloc_count_mine(c, this_cpu_ptr(c->cpu), req);
+		local_unlock_irqrestore(&kmag_lock, flags);
+	}
+	return kmag_alloc_finish(c, p, gfp, req, sample);
+}
+
+/* A fast path interrupted this CPU's (§5): from the spans. */
+static noinline void *kmag_alloc_nested(struct kmag_cache *c, gfp_t gfp,
+					int nid, size_t req)
+{
+	this_cpu_inc(kmag_pcpu_stat[KMAG_NESTED]);
+	return kmag_alloc_on_node(c, gfp, nid, req, true);
 }
 
 /*
- * The alloc fast path: pop the loaded magazine. With a node (@nid not
+ * The alloc fast path: pop the loaded magazine (§5). With a node (@nid not
  * NUMA_NO_NODE, known at compile time in every caller), only if the object
  * on top lies there: kmalloc_node(size, gfp, cpu_to_node(cpu)) is common.
  */
@@ -186,78 +216,113 @@ static __always_inline void *kmag_cache_alloc_fast(struct kmag_cache *c,
 {
 	struct kmag_cpu *cc;
 	struct kmag_mag *m;
-	unsigned long flags;
+	bool sample;
 	void *p;
 
 	/* Off unless a debug cache exists: then only those take it. */
 	if (static_branch_unlikely(&kmag_debug_key) &&
 	    unlikely(c->flags & KMAG_DEBUG_FLAGS))
 		return kmag_debug_alloc(c, gfp, nid, req, ip);
-	local_lock_irqsave(&kmag_lock, flags);
+	kmag_fast_begin();
+	if (unlikely(!kmag_mags_get())) {
+		kmag_fast_end();
+		return kmag_alloc_nested(c, gfp, nid, req);
+	}
 	cc = this_cpu_ptr(c->cpu);
 	m = cc->loaded;
 	if (unlikely(!m->rounds) ||
 	    (nid != NUMA_NO_NODE &&
 	     page_to_nid(virt_to_page(m->objs[m->rounds - 1])) != nid)) {
-		local_unlock_irqrestore(&kmag_lock, flags);
+		kmag_mags_put();
+		kmag_fast_end();
 		if (nid != NUMA_NO_NODE)
-			return kmag_alloc_on_node(c, gfp, nid, req);
+			return kmag_alloc_on_node(c, gfp, nid, req, false);
 		return kmag_alloc_slow(c, gfp, req);
 	}
 	p = m->objs[--m->rounds];
-	return kmag_alloc_done(c, cc, p, gfp, req, flags);
+	sample = kmag_alloc_count_mine(c, cc, req);
+	kmag_mags_put();
+	kmag_fast_end();
+	return kmag_alloc_finish(c, p, gfp, req, sample);
 }
 
-/*
- * @ip: the API's caller, for owner tracks (debug caches) and tracepoints;
- * the events get the @node asked for, before any fallback (§15).
- */
-static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node,
+/* What __kmag_alloc() sends out of line: sizes 0 and large, a node, DMA. */
+static noinline void *kmag_alloc_unusual(size_t size, gfp_t gfp, int node,
 					 unsigned long ip)
 {
 	const int req_node = node;
 	struct kmag_cache *c;
 	void *p;
 
-	might_sleep_if(gfpflags_allow_blocking(gfp));
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (kmag_context_bad())
 		return kmag_context_refuse_alloc(ip);
-	if (kmag_fail_should(NULL, size, gfp))
+	if (kmag_fail_should(NULL, size, gfp) || kmag_bad_request(size, gfp, node))
 		return NULL;
-	if (unlikely(size > KMAG_MAX_SMALL || node != NUMA_NO_NODE ||
-		     (gfp & (__GFP_DMA | __GFP_DMA32)))) {
-		if (kmag_bad_request(size, gfp, node))
+	/* An offline or memoryless node: fall back as kmalloc does. */
+	if (node != NUMA_NO_NODE && !(gfp & __GFP_THISNODE) &&
+	    !node_state(node, N_MEMORY))
+		node = NUMA_NO_NODE;
+	if (size > KMAG_MAX_SMALL) {
+		p = kmag_large_alloc(size, gfp, node);
+		if (!p) {
+			this_cpu_inc(kmag_pcpu_stat[KMAG_ALLOC_FAIL]);
 			return NULL;
-		/* An offline or memoryless node: fall back as kmalloc does. */
-		if (node != NUMA_NO_NODE && !(gfp & __GFP_THISNODE) &&
-		    !node_state(node, N_MEMORY))
-			node = NUMA_NO_NODE;
-		if (size > KMAG_MAX_SMALL) {
-			p = kmag_large_alloc(size, gfp, node);
-			if (!p) {
-				this_cpu_inc(kmag_pcpu_stat[KMAG_ALLOC_FAIL]);
-				return NULL;
-			}
-			if (static_branch_unlikely(&kmag_prof_key) &&
-			    kmag_prof_large_count(PAGE_ALIGN(size)))
-				kmag_prof_alloc(NULL, p, PAGE_ALIGN(size));
-			trace_kmag_alloc(ip, p, size, PAGE_ALIGN(size), gfp, req_node);
-			trace_kmag_large_alloc(ip, p, size, PAGE_ALIGN(size), gfp,
-					       req_node);
-			return p;
 		}
-		if (node != NUMA_NO_NODE) {
-			c = kmag_classes[kmag_class_of(size)];
-			p = kmag_cache_alloc_fast(c, gfp, node, size, ip);
-			trace_kmag_alloc(ip, p, size, c->obj_size, gfp, req_node);
-			return p;
-		}
+		if (static_branch_unlikely(&kmag_prof_key) &&
+		    kmag_prof_large_count(PAGE_ALIGN(size)))
+			kmag_prof_alloc(NULL, p, PAGE_ALIGN(size));
+		trace_kmag_alloc(ip, p, size, PAGE_ALIGN(size), gfp, req_node);
+		trace_kmag_large_alloc(ip, p, size, PAGE_ALIGN(size), gfp,
+				       req_node);
+		return p;
 	}
 	c = kmag_classes[kmag_class_of(size)];
-	p = kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, size, ip);
+	if (node != NUMA_NO_NODE)
+		p = kmag_cache_alloc_fast(c, gfp, node, size, ip);
+	else
+		p = kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, size, ip);
 	trace_kmag_alloc(ip, p, size, c->obj_size, gfp, req_node);
+	return p;
+}
+
+/*
+ * might_sleep_if(gfpflags_allow_blocking(@gfp)) without its voluntary
+ * preemption point: the check of DEBUG_ATOMIC_SLEEP kernels stays, the
+ * call to __cond_resched() on every allocation goes (the fast path never
+ * sleeps; the slow paths that block reach the page allocator's).
+ */
+static __always_inline void kmag_might_sleep(gfp_t gfp)
+{
+#ifdef CONFIG_DEBUG_ATOMIC_SLEEP
+	if (gfpflags_allow_blocking(gfp))
+		__might_sleep(__FILE__, __LINE__);
+#endif
+}
+
+/*
+ * @ip: the API's caller, for owner tracks (debug caches) and tracepoints;
+ * the events get the @node asked for, before any fallback (§15). One test
+ * sends 0 bytes, large sizes, a node and DMA zones out of line.
+ */
+static __always_inline void *__kmag_alloc(size_t size, gfp_t gfp, int node,
+					 unsigned long ip)
+{
+	struct kmag_cache *c;
+	void *p;
+
+	kmag_might_sleep(gfp);
+	if (unlikely(kmag_any((size - 1 >= KMAG_MAX_SMALL) | (node != NUMA_NO_NODE) |
+			      (gfp & (__GFP_DMA | __GFP_DMA32)))))
+		return kmag_alloc_unusual(size, gfp, node, ip);
+	if (kmag_context_bad())
+		return kmag_context_refuse_alloc(ip);
+	if (kmag_fail_should(NULL, size, gfp))
+		return NULL;
+	c = kmag_classes[kmag_class_of(size)];
+	p = kmag_cache_alloc_fast(c, gfp, NUMA_NO_NODE, size, ip);
+	trace_kmag_alloc(ip, p, size, c->obj_size, gfp, NUMA_NO_NODE);
 	return p;
 }
 
@@ -317,7 +382,8 @@ static __always_inline void kmag_free_zero(struct kmag_cache *c, void *p,
 }
 
 /*
- * Push a freed object on this CPU's loaded magazine. Magazine lock held
+ * Push a freed object on this CPU's loaded magazine, or, in a section that
+ * interrupted a fast path's (§5), back on its span. Magazine lock held
  * (taken with @flags); dropped on return.
  */
 static __always_inline void kmag_free_push(struct kmag_cache *c, void *p,
@@ -333,6 +399,15 @@ static __always_inline void kmag_free_push(struct kmag_cache *c, void *p,
 	if (kmag_san_free(c, p, c->obj_size)) {
 		local_unlock_irqrestore(&kmag_lock, flags);
 		return;		/* quarantined (KASAN) */
+	}
+	if (kmag_nested()) {
+		cc->stat[KMAG_MAG_MISS]++;
+		__this_cpu_inc(kmag_pcpu_stat[KMAG_NESTED]);
+		spin_lock(&c->central.lock);
+		kmag_central_put(c, &p, 1);	/* may let an orphaned @c go */
+		spin_unlock(&c->central.lock);
+		local_unlock_irqrestore(&kmag_lock, flags);
+		return;
 	}
 	m = cc->loaded;
 	if (likely(m->rounds < m->capacity))
@@ -406,21 +481,63 @@ static noinline void kmag_free_remote(struct kmag_cache *c, struct kmag_span *s,
 }
 
 /*
- * A free kmag accepted (the in-use bit of @p, in @s, cleared by it): on this
- * CPU's magazine, unless the object lies on another node than this CPU's
- * home (only tested where more than one node has memory).
+ * A free kmag accepted (the in-use bit of @p, in @s, cleared by it, its
+ * heap profile sample forgotten), magazine lock held: on this CPU's
+ * magazine, unless the object lies on another node than this CPU's home
+ * (only tested where more than one node has memory).
  */
+static __always_inline void kmag_free_locked(struct kmag_cache *c,
+					     struct kmag_span *s, const void *p,
+					     struct kmag_cache *want,
+					     unsigned long flags, unsigned long ip)
+{
+	if (kmag_numa() && unlikely(s->nid != kmag_home_node())) {
+		kmag_free_remote(c, s, (void *)p, want, flags, ip);
+		return;
+	}
+	kmag_free_push_traced(c, p, want, flags, ip);
+}
+
 static __always_inline void kmag_free_accepted(struct kmag_cache *c,
 					       struct kmag_span *s, const void *p,
 					       struct kmag_cache *want,
 					       unsigned long flags, unsigned long ip)
 {
 	kmag_prof_forget_obj(s, p);
-	if (kmag_numa() && unlikely(s->nid != kmag_home_node())) {
-		kmag_free_remote(c, s, (void *)p, want, flags, ip);
-		return;
-	}
-	kmag_free_push_traced(c, p, want, flags, ip);
+	kmag_free_locked(c, s, p, want, flags, ip);
+}
+
+/*
+ * A free the fast path accepted but does not finish: KASAN's quarantine,
+ * init_on_free, a remote object, or a section that interrupted a fast
+ * path's (§5). In a fast path's section (kmag_fast_begin()).
+ */
+static noinline void kmag_free_taken(struct kmag_cache *c, struct kmag_span *s,
+				     const void *p, struct kmag_cache *want,
+				     unsigned long ip)
+{
+	unsigned long flags;
+
+	local_lock_irqsave(&kmag_lock, flags);
+	kmag_free_locked(c, s, p, want, flags, ip);
+}
+
+/* The fast path found the loaded magazine full: the magazine lock's way. */
+static noinline void kmag_free_full(struct kmag_cache *c, void *p)
+{
+	unsigned long flags;
+
+	local_lock_irqsave(&kmag_lock, flags);
+	kmag_free_slow(c, p);
+	local_unlock_irqrestore(&kmag_lock, flags);
+}
+
+/* What the free fast path leaves to kmag_free_taken(). */
+static __always_inline bool kmag_free_unusual(struct kmag_cache *c,
+					      struct kmag_span *s)
+{
+	return IS_ENABLED(CONFIG_KASAN_GENERIC) || kmag_want_zero_on_free(c) ||
+	       (kmag_numa() && unlikely(s->nid != kmag_home_node()));
 }
 
 /*
@@ -532,17 +649,20 @@ twice:
 }
 
 /*
- * The free fast path: pointer -> span through the map, with the magazine
- * lock held (IRQs off: the span and cache structs cannot be freed under
- * us); the object's in-use bit cleared atomically (exactly one free of an
- * allocation wins); pushed on the loaded magazine. Anything unusual goes to
+ * The free fast path: pointer -> span through the map, in a fast path's
+ * section (preemption off: the span and cache structs cannot be freed
+ * under us, §7); the object's in-use bit cleared atomically (exactly one
+ * free of an allocation wins); pushed on the loaded magazine once the
+ * section holds the magazines (§5). Anything unusual goes to
  * kmag_free_other(). @want: the cache the caller named, or NULL.
  */
 static __always_inline void __kmag_free(const void *p, struct kmag_cache *want,
 					unsigned long ip)
 {
-	unsigned long flags, owner;
+	unsigned long owner;
+	struct kmag_cache *c;
 	struct kmag_span *s;
+	struct kmag_mag *m;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
@@ -555,7 +675,7 @@ static __always_inline void __kmag_free(const void *p, struct kmag_cache *want,
 		kmag_free_other(p, want, ip);
 		return;
 	}
-	local_lock_irqsave(&kmag_lock, flags);
+	kmag_fast_begin();
 	s = kmag_map_entry(p);
 	if (unlikely((unsigned long)s <= (unsigned long)KMAG_MAP_GONE))
 		goto other;
@@ -571,17 +691,38 @@ static __always_inline void __kmag_free(const void *p, struct kmag_cache *want,
 		if (owner != ((unsigned long)p | KMAG_OWNER_LARGE) ||
 		    cmpxchg(&s->owner, owner, KMAG_OWNER_FREEING) != owner)
 			goto other;
-		local_unlock_irqrestore(&kmag_lock, flags);
+		kmag_fast_end();
 		trace_kmag_free(ip, p);
 		kmag_large_free(s);
 		return;
 	}
 	if (unlikely(kmag_obj_take(s, owner, p) != KMAG_TAKEN))
 		goto other;	/* reported there, after a second look */
-	kmag_free_accepted(kmag_owner_cache(owner), s, p, want, flags, ip);
+	c = kmag_owner_cache(owner);
+	kmag_prof_forget_obj(s, p);
+	if (unlikely(kmag_free_unusual(c, s)) || unlikely(!kmag_mags_get())) {
+		kmag_free_taken(c, s, p, want, ip);
+		kmag_fast_end();
+		return;
+	}
+	/* Before the push: the last object of a destroyed @want lets it go. */
+	if (want)
+		trace_kmag_cache_free(ip, p, want);
+	this_cpu_inc(c->cpu->stat[KMAG_FREE]);
+	m = this_cpu_ptr(c->cpu)->loaded;
+	if (likely(m->rounds < m->capacity)) {
+		m->objs[m->rounds++] = (void *)p;
+		kmag_mags_put();
+	} else {
+		kmag_mags_put();
+		kmag_free_full(c, (void *)p);
+	}
+	kmag_fast_end();
+	if (!want)
+		trace_kmag_free(ip, p);
 	return;
 other:
-	local_unlock_irqrestore(&kmag_lock, flags);
+	kmag_fast_end();
 	kmag_free_other(p, want, ip);
 }
 
@@ -762,7 +903,7 @@ static __always_inline void *__kmag_cache_alloc(struct kmag_cache *c, gfp_t gfp,
 {
 	void *p;
 
-	might_sleep_if(gfpflags_allow_blocking(gfp));
+	kmag_might_sleep(gfp);
 	if (kmag_context_bad())
 		return kmag_context_refuse_alloc(ip);
 	if (unlikely(!c || c->dead || (gfp & (__GFP_DMA | __GFP_DMA32)))) {

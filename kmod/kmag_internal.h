@@ -118,15 +118,31 @@
  *    frees, tiny objects) goes to kmag_free_other(), which classifies and
  *    reports it (tiny objects: §18).
  *
- * 5. Why IRQs off on the fast path. kmag must work from hard IRQ context
- *    with GFP_ATOMIC (except on PREEMPT_RT, §16), and an interrupt on the
- *    same CPU may call into the same cache. Disabling local interrupts (local_lock_irqsave, which on
- *    !PREEMPT_RT is local_irq_save plus a lockdep annotation) protects the
- *    magazines against preemption, migration and interrupts at the price of
- *    a flags save/restore, the same protection the "ideal" per-CPU array of
- *    the benchmark uses. One such lock per CPU serves every cache (no path
- *    holds two caches' magazines), so the free path can take it before it
- *    knows the cache.
+ * 5. The fast paths' hold on the magazines: no IRQs off. kmag must work
+ *    from hard IRQ context with GFP_ATOMIC (except on PREEMPT_RT, §16), and
+ *    an interrupt on the same CPU may call into the same cache. The slow
+ *    paths take the magazine lock (c in §6, local_lock_irqsave(): IRQs off,
+ *    which under an emulator costs as much as the rest of an allocation).
+ *    The fast paths (pop, push with room, their counters) do not: they
+ *    disable preemption (which keeps them on this CPU and makes them RCU
+ *    readers, §7) and set this CPU's kmag_busy flag, a plain per-CPU int
+ *    only this CPU touches, with compiler barriers around the section. An
+ *    interrupt that lands outside the section runs to its end before the
+ *    section starts, so the section sees what it left. One that lands
+ *    inside finds the flag set (kmag_nested()) and leaves the magazines
+ *    alone: its allocations come from the spans (kmag_alloc_nested()), its
+ *    frees go back to the spans (kmag_free_push() and the quarantine check
+ *    the flag, with c held, before they touch a magazine), both counted as
+ *    misses. So the magazines are touched only by the section holding the
+ *    flag, or under c with the flag clear: c holders run with IRQs off and
+ *    cannot be interrupted, and work on other CPUs' magazines runs on that
+ *    CPU (kmag_on_cpus()), never inside a section, which is not
+ *    preemptible. Counters a section increments use this_cpu ops (one
+ *    instruction on x86), so an interrupt's increment is never lost. On
+ *    PREEMPT_RT the section is the magazine lock itself (local_lock(), with
+ *    migrate_disable() and rcu_read_lock() around it) and nothing nests. One
+ *    such flag and lock per CPU serves every cache (no path holds two
+ *    caches' magazines).
  *
  * 6. Lock order (outermost first):
  *      a. cpus_read_lock()          cache create/destroy, drain.
@@ -478,6 +494,7 @@ enum kmag_stat_item {
 	KMAG_TINY_ALLOC,	/* tiny objects handed out (§18) */
 	KMAG_TINY_CLASS_BYTES,	/* +class size on tiny alloc, - on free */
 	KMAG_PROF_DROPPED,	/* heap profile samples lost: no memory */
+	KMAG_NESTED,		/* ops that interrupted a fast path's section (§5) */
 	KMAG_NR_STATS
 };
 
@@ -614,6 +631,77 @@ struct kmag_mag {
  * makes its holder an RCU reader (span and cache structs stay valid).
  */
 DECLARE_PER_CPU(local_lock_t, kmag_lock);
+
+/* Set while this CPU's fast path holds its magazines (§5; !PREEMPT_RT). */
+DECLARE_PER_CPU(int, kmag_busy);
+
+/*
+ * A fast path's section (§5): on this CPU, an RCU reader. kmag_mags_get()
+ * inside it takes this CPU's magazines, unless the section interrupted
+ * another one that holds them: then false, and the caller leaves them alone.
+ */
+static __always_inline void kmag_fast_begin(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		migrate_disable();
+		rcu_read_lock();
+	} else {
+		preempt_disable();
+	}
+}
+
+static __always_inline void kmag_fast_end(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		rcu_read_unlock();
+		migrate_enable();
+	} else {
+		preempt_enable();
+	}
+}
+
+static __always_inline bool kmag_mags_get(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		local_lock(&kmag_lock);
+		return true;
+	}
+	if (unlikely(__this_cpu_read(kmag_busy)))
+		return false;
+	__this_cpu_write(kmag_busy, 1);
+	barrier();
+	return true;
+}
+
+static __always_inline void kmag_mags_put(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		local_unlock(&kmag_lock);
+		return;
+	}
+	barrier();
+	__this_cpu_write(kmag_busy, 0);
+}
+
+/*
+ * Whether this code interrupted a fast path's section on this CPU: its
+ * magazines are then not to be touched, magazine lock held or not (§5).
+ * Preemption or IRQs off.
+ */
+static __always_inline bool kmag_nested(void)
+{
+	return !IS_ENABLED(CONFIG_PREEMPT_RT) && unlikely(__this_cpu_read(kmag_busy));
+}
+
+/*
+ * One branch for several tests on a fast path: @v is computed whole (the
+ * compiler may not turn its | into a chain of branches), then tested once.
+ */
+static __always_inline bool kmag_any(unsigned long v)
+{
+	OPTIMIZER_HIDE_VAR(v);
+	return v;
+}
 
 struct kmag_cpu {
 	struct kmag_mag *loaded;
@@ -797,7 +885,10 @@ static __always_inline struct kmag_span *kmag_span_of(const void *p)
  */
 static __always_inline struct kmag_span *kmag_obj_span(const void *p)
 {
-	return (struct kmag_span *)page_private(virt_to_page(p));
+	/* Always the direct map: virt_to_page() without __pa()'s test. */
+	unsigned long pfn = ((unsigned long)p - PAGE_OFFSET) >> PAGE_SHIFT;
+
+	return (struct kmag_span *)page_private(pfn_to_page(pfn));
 }
 
 /*
@@ -1073,6 +1164,7 @@ struct kmag_stats {
 	long tiny_saved_bytes;	/* live tiny objects' class bytes - blocks and words */
 	long heap_profile_samples;	/* live heap profile samples */
 	long heap_profile_dropped;	/* samples lost: no memory or stack space */
+	long nested_ops;		/* ops that interrupted a fast path (§5) */
 };
 
 struct kmag_class_stats {
@@ -1299,6 +1391,33 @@ static __always_inline void kmag_obj_zero(void *p, size_t n)
 #endif
 }
 
+/*
+ * Zero a small object (if its size is a multiple of 8 and its start 8-byte
+ * aligned, as in every size class) with inline 8-byte stores, four per
+ * loop: for the sizes most objects have, cheaper than the call to
+ * memset() and its alignment work. Larger ones, and KASAN kernels (whose
+ * stores here would be checked), use kmag_obj_zero().
+ */
+#define KMAG_ZERO_INLINE_MAX	256
+static __always_inline void kmag_slot_zero(void *p, size_t n)
+{
+	u64 *w = p;
+
+	if (IS_ENABLED(CONFIG_KASAN_GENERIC) ||
+	    kmag_any((n > KMAG_ZERO_INLINE_MAX) | (((unsigned long)p | n) & 7))) {
+		kmag_obj_zero(p, n);
+		return;
+	}
+	for (; n >= 32; n -= 32, w += 4) {
+		WRITE_ONCE(w[0], 0);
+		WRITE_ONCE(w[1], 0);
+		WRITE_ONCE(w[2], 0);
+		WRITE_ONCE(w[3], 0);
+	}
+	for (; n; n -= 8)
+		WRITE_ONCE(*w++, 0);
+}
+
 /* init_on_alloc / __GFP_ZERO, init_on_free: what to zero, as SLUB. */
 /*
  * Zero whole pages the way the page allocator does: clear_page(), which
@@ -1378,11 +1497,12 @@ static __always_inline enum kmag_take kmag_obj_take(struct kmag_span *s,
 	unsigned long off = (unsigned long)p - base;
 	unsigned long idx = (off * c->divmagic) >> 32;
 
-	if (unlikely(idx * c->size != off || idx >= c->objs_per_span))
+	if (unlikely(kmag_any((idx * c->size ^ off) | (idx >= c->objs_per_span))))
 		return KMAG_NOT_START;
 	if (unlikely(!kmag_inuse_clear(c, s, idx)))
 		return KMAG_NOT_OUT;
-	if (unlikely(READ_ONCE(s->owner) != owner || READ_ONCE(s->base) != base)) {
+	if (unlikely(kmag_any((READ_ONCE(s->owner) ^ owner) |
+			      (READ_ONCE(s->base) ^ base)))) {
 		kmag_inuse_set(c, s, idx);
 		return KMAG_STALE;
 	}

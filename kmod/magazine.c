@@ -23,6 +23,7 @@ struct kmag_mag kmag_no_mag;
 EXPORT_SYMBOL_NS_GPL(kmag_no_mag, KMAG_INTERNAL);
 
 DEFINE_PER_CPU(local_lock_t, kmag_lock) = INIT_LOCAL_LOCK(kmag_lock);
+DEFINE_PER_CPU(int, kmag_busy);
 
 /*
  * The per-CPU cache budget: KMAG_CPU_BUDGET_TOTAL shared by the possible

@@ -127,7 +127,9 @@ static void kmag_quarantine_release(struct kmag_cache *c, void *p)
 {
 	struct kmag_mag *m = this_cpu_ptr(c->cpu)->loaded;
 
-	if (kmag_numa() && kmag_obj_span(p)->nid != kmag_home_node()) {
+	/* Not on magazines a fast path's section holds (§5). */
+	if (kmag_nested() ||
+	    (kmag_numa() && kmag_obj_span(p)->nid != kmag_home_node())) {
 		spin_lock(&c->central.lock);
 		kmag_central_put(c, &p, 1);
 		spin_unlock(&c->central.lock);

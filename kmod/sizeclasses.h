@@ -166,11 +166,15 @@ static const u8 kmag_size_to_class128[249] = {
 /* Class of a request of 1 .. KMAG_MAX_SMALL_SIZE bytes: one table load. */
 static __always_inline unsigned int kmag_class_of(size_t size)
 {
-	if (size <= KMAG_SMALL_SIZE_MAX)
-		return kmag_size_to_class8[(size + KMAG_SMALL_SIZE_DIV - 1) /
-					   KMAG_SMALL_SIZE_DIV];
-	return kmag_size_to_class128[(size - KMAG_SMALL_SIZE_MAX +
-				       KMAG_LARGE_SIZE_DIV - 1) / KMAG_LARGE_SIZE_DIV];
+	/* The entry's address is selected by a mask, not a branch. */
+	unsigned long small = (unsigned long)kmag_size_to_class8 +
+		(size + KMAG_SMALL_SIZE_DIV - 1) / KMAG_SMALL_SIZE_DIV;
+	unsigned long large = (unsigned long)kmag_size_to_class128 +
+		(size - KMAG_SMALL_SIZE_MAX + KMAG_LARGE_SIZE_DIV - 1) / KMAG_LARGE_SIZE_DIV;
+	unsigned long m = -(unsigned long)(size <= KMAG_SMALL_SIZE_MAX);
+
+	OPTIMIZER_HIDE_VAR(m);
+	return *(const u8 *)((small & m) | (large & ~m));
 }
 
 #endif /* KMAG_SIZECLASSES_H */

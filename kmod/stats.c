@@ -166,6 +166,7 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 			       st->tiny_blocks * (long)(KMAG_TINY_BLOCK + sizeof(u32));
 	st->heap_profile_samples = kmag_prof_live();
 	st->heap_profile_dropped = sum[KMAG_PROF_DROPPED];
+	st->nested_ops = sum[KMAG_NESTED];
 	st->cpu_cache_budget_bytes = READ_ONCE(kmag_cpu_budget);
 	st->cpu_cache_worst_bytes = st->cpu_cache_budget_bytes * num_possible_cpus();
 	for_each_possible_cpu(cpu)
@@ -307,6 +308,7 @@ static const struct {
 	KMAG_STAT(tiny_saved_bytes),
 	KMAG_STAT(heap_profile_samples),
 	KMAG_STAT(heap_profile_dropped),
+	KMAG_STAT(nested_ops),
 };
 static_assert(ARRAY_SIZE(kmag_stat_names) * sizeof(long) == sizeof(struct kmag_stats));
 
