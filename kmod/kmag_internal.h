@@ -178,8 +178,10 @@
  * 7. Lifetimes under lockless readers. The free path and kmag_size() find
  *    a span through the map without the heap lock. Span structs come from
  *    a SLAB_TYPESAFE_BY_RCU cache and readers hold the magazine lock (IRQs
- *    off; on PREEMPT_RT a sleeping spinlock, which implies rcu_read_lock())
- *    or rcu_read_lock(): a span may be reused under a reader, never freed. A reader re-reads the owner word and base after clearing an
+ *    off; on PREEMPT_RT a sleeping spinlock, which implies rcu_read_lock()),
+ *    are in a fast path's section (preemption off, or on PREEMPT_RT
+ *    rcu_read_lock(), §5) or hold rcu_read_lock(): a span may be reused
+ *    under a reader, never freed. A reader re-reads the owner word and base after clearing an
  *    in-use bit; if they changed, the pointer was stale and it sets the bit
  *    back (the span could not change hands while that object was out). A
  *    cache struct is freed only after synchronize_rcu().

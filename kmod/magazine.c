@@ -24,6 +24,7 @@ EXPORT_SYMBOL_NS_GPL(kmag_no_mag, KMAG_INTERNAL);
 
 DEFINE_PER_CPU(local_lock_t, kmag_lock) = INIT_LOCAL_LOCK(kmag_lock);
 DEFINE_PER_CPU(int, kmag_busy);
+EXPORT_PER_CPU_SYMBOL_GPL(kmag_busy);	/* KUnit sets it as a nested call finds it */
 
 /*
  * The per-CPU cache budget: KMAG_CPU_BUDGET_TOTAL shared by the possible

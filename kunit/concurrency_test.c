@@ -249,6 +249,61 @@ static void kmag_concurrency_hardirq(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, corrupt, 0);
 }
 
+/*
+ * What an interrupt finds when it lands inside this CPU's fast path (§5):
+ * the busy flag set. Set here by hand around calls made as such an
+ * interrupt makes them (GFP_ATOMIC, preemption off): the objects must come
+ * from the spans and go back there, this CPU's magazines untouched, and
+ * the calls counted in nested_ops (the frees too, but in KASAN kernels,
+ * where they go to the quarantine first).
+ */
+static void kmag_concurrency_nested(struct kunit *test)
+{
+	struct kmag_cache *c = kmag_classes[kmag_size_class(64)];
+	struct kmag_stats *st0, *st1;
+	struct kmag_mag *loaded;
+	unsigned int rounds;
+	int i, got = 0;
+	void *p[16];
+
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "PREEMPT_RT: a fast path holds the magazine lock");
+	st0 = kunit_kzalloc(test, sizeof(*st0), GFP_KERNEL);
+	st1 = kunit_kzalloc(test, sizeof(*st1), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, st0);
+	KUNIT_ASSERT_NOT_NULL(test, st1);
+	migrate_disable();
+	for (i = 0; i < 16; i++)
+		p[i] = kmag_alloc(64, GFP_KERNEL);
+	for (i = 0; i < 16; i++)
+		kmag_free(p[i]);
+	kmag_stats_read(st0);
+	preempt_disable();
+	loaded = this_cpu_ptr(c->cpu)->loaded;
+	rounds = loaded->rounds;
+	__this_cpu_write(kmag_busy, 1);
+	for (i = 0; i < 16; i++) {
+		p[i] = kmag_alloc(64, GFP_ATOMIC);
+		if (p[i]) {
+			memset(p[i], 0xa5, 64);
+			got++;
+		}
+	}
+	for (i = 0; i < 16; i++)
+		kmag_free(p[i]);
+	__this_cpu_write(kmag_busy, 0);
+	KUNIT_EXPECT_PTR_EQ(test, this_cpu_ptr(c->cpu)->loaded, loaded);
+	KUNIT_EXPECT_EQ(test, loaded->rounds, rounds);
+	preempt_enable();
+	kmag_stats_read(st1);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, got, 16);
+	KUNIT_EXPECT_GE(test, st1->nested_ops - st0->nested_ops,
+			IS_ENABLED(CONFIG_KASAN_GENERIC) ? 16 : 32);
+	KUNIT_EXPECT_EQ(test, st1->double_frees, st0->double_frees);
+	KUNIT_EXPECT_EQ(test, st1->invalid_frees, st0->invalid_frees);
+}
+
 struct kmag_rt_refuse {
 	struct hrtimer timer;
 	void *obj;		/* freed from hard IRQ: must stay allocated */
@@ -608,6 +663,7 @@ static void kmag_concurrency_stale_free(struct kunit *test)
 static struct kunit_case kmag_concurrency_cases[] = {
 	KUNIT_CASE(kmag_concurrency_threads),
 	KUNIT_CASE(kmag_concurrency_hardirq),
+	KUNIT_CASE(kmag_concurrency_nested),
 	KUNIT_CASE(kmag_concurrency_rt_hardirq),
 	KUNIT_CASE(kmag_concurrency_hotplug),
 	KUNIT_CASE(kmag_concurrency_racing_free),

@@ -12,8 +12,10 @@
  *   slub        kmalloc / kfree
  *   slub_cache  kmem_cache_alloc / kmem_cache_free, a cache of that size
  *   ideal       a preallocated per-CPU array of pointers popped and pushed
- *               under local_irq_save (kmag's fast-path protection), with the
- *               same init_on_alloc zeroing: the floor for any magazine path.
+ *               under local_irq_save (the usual protection of per-CPU data
+ *               that IRQs use too; kmag's fast path disables only
+ *               preemption, with a per-CPU busy flag), with the same
+ *               init_on_alloc zeroing (memset()).
  *               It is inlined into the timed loop.
  *   ideal_call  the same behind two out-of-line functions, as any allocator
  *               called through an exported API is: under TCG a call and its
