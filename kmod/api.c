@@ -468,6 +468,8 @@ static noinline void kmag_free_remote(struct kmag_cache *c, struct kmag_span *s,
 	cc = this_cpu_ptr(c->cpu);
 	cc->stat[KMAG_FREE]++;
 	cc->stat[KMAG_MAG_MISS]++;
+	if (kmag_nested())
+		__this_cpu_inc(kmag_pcpu_stat[KMAG_NESTED]);
 	kmag_numa_free_count(nid);
 	/* Out of the quarantine, it goes to its span too (sanitize.c). */
 	if (!kmag_san_free(c, p, c->obj_size)) {
