@@ -254,10 +254,10 @@ static void kmag_concurrency_hardirq(struct kunit *test)
  * the busy flag set. Set here by hand around calls made as such an
  * interrupt makes them (GFP_ATOMIC, preemption off): the objects must come
  * from the spans and go back there, this CPU's magazines untouched, and
- * every call counted in nested_ops (interrupts may add more). KASAN's quarantine is paused, so that
- * the frees reach the test of the flag in KASAN kernels too. The state is
- * read with the flag set (nothing else touches the magazines then) and
- * checked once preemption is back on.
+ * every call counted in nested_ops (interrupts may add more). KASAN's
+ * quarantine is paused, so that the frees reach the test of the flag in
+ * KASAN kernels too. The state is read with the flag set (nothing else
+ * touches the magazines then) and checked once preemption is back on.
  */
 static void kmag_concurrency_nested(struct kunit *test)
 {
