@@ -403,9 +403,7 @@ static __always_inline void kmag_free_push(struct kmag_cache *c, void *p,
 	if (kmag_nested()) {
 		cc->stat[KMAG_MAG_MISS]++;
 		__this_cpu_inc(kmag_pcpu_stat[KMAG_NESTED]);
-		spin_lock(&c->central.lock);
-		kmag_central_put(c, &p, 1);	/* may let an orphaned @c go */
-		spin_unlock(&c->central.lock);
+		kmag_central_put_one(c, p);
 		local_unlock_irqrestore(&kmag_lock, flags);
 		return;
 	}
@@ -472,11 +470,8 @@ static noinline void kmag_free_remote(struct kmag_cache *c, struct kmag_span *s,
 		__this_cpu_inc(kmag_pcpu_stat[KMAG_NESTED]);
 	kmag_numa_free_count(nid);
 	/* Out of the quarantine, it goes to its span too (sanitize.c). */
-	if (!kmag_san_free(c, p, c->obj_size)) {
-		spin_lock(&c->central.lock);
-		kmag_central_put(c, &p, 1);	/* may let an orphaned @c go */
-		spin_unlock(&c->central.lock);
-	}
+	if (!kmag_san_free(c, p, c->obj_size))
+		kmag_central_put_one(c, p);	/* may let an orphaned @c go */
 	local_unlock_irqrestore(&kmag_lock, flags);
 	if (!want)
 		trace_kmag_free(ip, p);

@@ -973,6 +973,17 @@ unsigned int kmag_central_flush(struct kmag_cache *c);
 unsigned int kmag_depot_reap(struct kmag_cache *c, bool *busy);
 unsigned long kmag_central_live(struct kmag_cache *c);
 
+/*
+ * One object back to its span, for paths that may not put it on a magazine.
+ * IRQs off (magazine lock held); may let an orphaned @c go.
+ */
+static inline void kmag_central_put_one(struct kmag_cache *c, void *p)
+{
+	spin_lock(&c->central.lock);
+	kmag_central_put(c, &p, 1);
+	spin_unlock(&c->central.lock);
+}
+
 /* numa.c: the node a CPU's objects should come from, and locality (§17). */
 DECLARE_STATIC_KEY_FALSE(kmag_numa_key);
 DECLARE_PER_CPU(int, kmag_home_nid);

@@ -355,9 +355,7 @@ push:
 	cc->loaded->objs[cc->loaded->rounds++] = p;
 	return;
 to_span:
-	spin_lock(&ct->lock);
-	kmag_central_put(c, &p, 1);
-	spin_unlock(&ct->lock);
+	kmag_central_put_one(c, p);
 }
 EXPORT_SYMBOL_NS_GPL(kmag_free_slow, KMAG_INTERNAL);
 

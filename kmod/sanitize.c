@@ -130,9 +130,7 @@ static void kmag_quarantine_release(struct kmag_cache *c, void *p)
 	/* Not on magazines a fast path's section holds (§5). */
 	if (kmag_nested() ||
 	    (kmag_numa() && kmag_obj_span(p)->nid != kmag_home_node())) {
-		spin_lock(&c->central.lock);
-		kmag_central_put(c, &p, 1);
-		spin_unlock(&c->central.lock);
+		kmag_central_put_one(c, p);
 	} else if (m->rounds < m->capacity) {
 		m->objs[m->rounds++] = p;
 	} else {
