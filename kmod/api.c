@@ -2,19 +2,22 @@
 /*
  * The exported API (include/kmag.h) and its fast paths.
  *
- * Fast path, alloc: size -> class by one table lookup, IRQs off on this CPU
- * (the magazine lock; on PREEMPT_RT a sleeping per-CPU lock, §16), pop the loaded magazine, count, IRQs back, set the
- * object's in-use bit (span from page->private). Only if the loaded
- * magazine is empty does kmag_alloc_refill() (magazine.c) run.
- * Fast path, free: IRQs off, pointer -> span through the map, object-start
- * check by a multiply, the object's in-use bit cleared atomically (a double
- * free, in any order and from any CPU, finds it clear), push on the loaded
- * magazine, count, IRQs back; only a full magazine goes to kmag_free_slow().
- * Where more than one node has memory, an object of another node than the
- * freeing CPU's home goes back to its span instead (kmag_free_remote(), §17).
- * Large objects, tiny objects (§18; their spans fail the same owner-word test
- * as large ones) and bad frees go to kmag_free_other(). Zeroing (init_on_alloc,
- * __GFP_ZERO, init_on_free) is done with IRQs on.
+ * Fast path, alloc: size -> class by one table lookup; in a section with
+ * preemption off that holds this CPU's magazines by a per-CPU flag (§5; on
+ * PREEMPT_RT the magazine lock, §16), pop the loaded magazine and count;
+ * then, the section over, set the object's in-use state (span from
+ * page->private). Only if the loaded magazine is empty does
+ * kmag_alloc_refill() (magazine.c) run, under the magazine lock (IRQs off).
+ * Fast path, free: pointer -> span through the map, object-start check by
+ * a multiply, the object's in-use state cleared atomically (a double free,
+ * in any order and from any CPU, finds it clear), then in such a section
+ * push on the loaded magazine and count; only a full magazine goes to
+ * kmag_free_slow(), under the magazine lock. Where more than one node has
+ * memory, an object of another node than the freeing CPU's home goes back
+ * to its span instead (kmag_free_remote(), §17). Large objects, tiny
+ * objects (§18; their spans fail the same owner-word test as large ones)
+ * and bad frees go to kmag_free_other(). Zeroing (init_on_alloc,
+ * __GFP_ZERO, init_on_free) is done outside the sections.
  * Tracepoints (kmag_trace.h, §15): one event per call that succeeded or free
  * that kmag accepted, emitted here at the API level; off, each is a no-op
  * jump (a static key) and its arguments are not even computed.
@@ -505,9 +508,10 @@ static __always_inline void kmag_free_accepted(struct kmag_cache *c,
 }
 
 /*
- * A free the fast path accepted but does not finish: KASAN's quarantine,
- * init_on_free, a remote object, or a section that interrupted a fast
- * path's (§5). In a fast path's section (kmag_fast_begin()).
+ * A free the fast path accepted but does not finish: KASAN's quarantine or
+ * kmemleak (kmag_san_free()), init_on_free, a remote object, or a section
+ * that interrupted a fast path's (§5). In a fast path's section
+ * (kmag_fast_begin()).
  */
 static noinline void kmag_free_taken(struct kmag_cache *c, struct kmag_span *s,
 				     const void *p, struct kmag_cache *want,
@@ -533,7 +537,8 @@ static noinline void kmag_free_full(struct kmag_cache *c, void *p)
 static __always_inline bool kmag_free_unusual(struct kmag_cache *c,
 					      struct kmag_span *s)
 {
-	return IS_ENABLED(CONFIG_KASAN_GENERIC) || kmag_want_zero_on_free(c) ||
+	return IS_ENABLED(CONFIG_KASAN_GENERIC) || IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+	       kmag_want_zero_on_free(c) ||
 	       (kmag_numa() && unlikely(s->nid != kmag_home_node()));
 }
 

@@ -912,12 +912,32 @@ static __always_inline bool kmag_inuse_set(const struct kmag_cache *c,
 	return !test_and_set_bit(idx, s->inuse);
 }
 
-static __always_inline bool kmag_inuse_clear(const struct kmag_cache *c,
-					     struct kmag_span *s, unsigned long idx)
+/* Return: the state it found, 0 if clear (for kmag_inuse_restore()). */
+static __always_inline unsigned int kmag_inuse_clear(const struct kmag_cache *c,
+						     struct kmag_span *s,
+						     unsigned long idx)
 {
 	if (likely(c->inuse_bytes))
 		return xchg(&s->inuse_b[idx], 0);
 	return test_and_clear_bit(idx, s->inuse);
+}
+
+/*
+ * Undo kmag_inuse_clear(), which found @was, on a span that changed hands
+ * meanwhile (a stale free): as it found it, byte or bit, if still clear.
+ * The new owner may keep bits where @c keeps bytes; a byte is put back
+ * whole, never as 1.
+ */
+static inline void kmag_inuse_restore(const struct kmag_cache *c,
+				      struct kmag_span *s, unsigned long idx,
+				      unsigned int was)
+{
+	if (!was)
+		return;
+	if (c->inuse_bytes)
+		cmpxchg(&s->inuse_b[idx], 0, (u8)was);
+	else
+		set_bit(idx, s->inuse);
 }
 
 static inline bool kmag_inuse_test(const struct kmag_cache *c,
@@ -1498,8 +1518,8 @@ enum kmag_take {
  * back from its user: clear its in-use state, which exactly one of several
  * racing frees can do. After that the span cannot change hands until the
  * object comes back, so owner and base read again tell whether @p was
- * stale; then the state is set back. Magazine lock held (IRQs off: @s and
- * its cache cannot be freed meanwhile).
+ * stale; then the state is put back as it was. Magazine lock held (IRQs
+ * off: @s and its cache cannot be freed meanwhile).
  */
 static __always_inline enum kmag_take kmag_obj_take(struct kmag_span *s,
 						    unsigned long owner,
@@ -1509,14 +1529,16 @@ static __always_inline enum kmag_take kmag_obj_take(struct kmag_span *s,
 	unsigned long base = READ_ONCE(s->base);
 	unsigned long off = (unsigned long)p - base;
 	unsigned long idx = (off * c->divmagic) >> 32;
+	unsigned int was;
 
 	if (unlikely(kmag_any((idx * c->size ^ off) | (idx >= c->objs_per_span))))
 		return KMAG_NOT_START;
-	if (unlikely(!kmag_inuse_clear(c, s, idx)))
+	was = kmag_inuse_clear(c, s, idx);
+	if (unlikely(!was))
 		return KMAG_NOT_OUT;
 	if (unlikely(kmag_any((READ_ONCE(s->owner) ^ owner) |
 			      (READ_ONCE(s->base) ^ base)))) {
-		kmag_inuse_set(c, s, idx);
+		kmag_inuse_restore(c, s, idx, was);
 		return KMAG_STALE;
 	}
 	return KMAG_TAKEN;

@@ -14,16 +14,26 @@
 
 #include "kmag_test.h"
 
-/* Size 0 gives ZERO_SIZE_PTR; NULL and ZERO_SIZE_PTR are fine to free. */
+/*
+ * Size 0 gives ZERO_SIZE_PTR; NULL and ZERO_SIZE_PTR are fine to free:
+ * nothing reported, nothing counted.
+ */
 static void kmag_api_zero_size(struct kunit *test)
 {
+	struct kmag_stats before, after;
+
 	KUNIT_EXPECT_PTR_EQ(test, kmag_alloc(0, GFP_KERNEL), ZERO_SIZE_PTR);
 	KUNIT_EXPECT_PTR_EQ(test, kmag_zalloc(0, GFP_KERNEL), ZERO_SIZE_PTR);
 	KUNIT_EXPECT_EQ(test, kmag_size(NULL), 0);
 	KUNIT_EXPECT_EQ(test, kmag_size(ZERO_SIZE_PTR), 0);
+	kmag_stats_read(&before);
 	kmag_free(NULL);
 	kmag_free(ZERO_SIZE_PTR);
 	kmag_free_sensitive(NULL);
+	kmag_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.invalid_frees, before.invalid_frees);
+	KUNIT_EXPECT_EQ(test, after.double_frees, before.double_frees);
+	KUNIT_EXPECT_EQ(test, after.frees, before.frees);
 }
 
 /*
