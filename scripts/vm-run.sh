@@ -12,8 +12,12 @@
 #
 # Exit status: the script's, unless the kernel log shows a splat (BUG,
 # WARNING, Oops, KASAN, lockdep, sleeping in atomic context, kmemleak leak,
-# panic, soft lockup...; a kmemleak scan is forced where kmemleak is on), the
-# time limit (-t, default 600 s) is hit, or the guest never reported: then 1.
+# panic, soft lockup, RCU stall...; a kmemleak scan is forced where kmemleak
+# is on), the time limit (-t, default 600 s) is hit, or the guest never
+# reported: then 1. A guest that stalls or locks up is stopped 20 s after
+# the kernel reports it. One stall is the emulator's, not the code's (see
+# emulator_stall()): that run is made once more, and the first console is
+# kept as CONSOLE_LOG.stalled.
 #
 # Expected reports: a test that provokes a report on purpose (a KASAN
 # use-after-free, a red zone kmag must find) brackets it with kernel log
@@ -141,52 +145,102 @@ if [ "$nodes" -gt 1 ]; then
 		       -numa "node,nodeid=$i,cpus=$((i * per))-$((i * per + per - 1)),memdev=m$i")
 	done
 fi
-: >"$log"
 rawout=$work/serial1.out
-set +e
-timeout --foreground "$limit" qemu-system-x86_64 \
-	-accel tcg,thread=multi -smp "$smp" -m "${mem}M" "${numa[@]}" \
-	-kernel "$kernel" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 loglevel=7 oops=panic panic=-1 $append" \
-	-display none -monitor none -no-reboot \
-	-serial "file:$log" -serial "file:$rawout" </dev/null
-qrc=$?
-set -e
+stall='self-detected stall|detected stalls on CPUs|soft lockup|hard LOCKUP|blocked for more than'
 
-tr -d '\r' <"$rawout" | sed -n '/@@KMAG-START@@/,$p' | sed '1d' |
-	grep -v '^@@KMAG-EXIT@@' >"$work/output" || true
+# Boot once: sets rc (the script's status) and fail (1 on any failure).
+run_once() {
+	local qpid wpid
+	: >"$log"
+	: >"$rawout"
+	set +e
+	timeout --foreground "$limit" qemu-system-x86_64 \
+		-accel tcg,thread=multi -smp "$smp" -m "${mem}M" "${numa[@]}" \
+		-kernel "$kernel" -initrd "$work/initrd.gz" \
+		-append "console=ttyS0 loglevel=7 oops=panic panic=-1 $append" \
+		-display none -monitor none -no-reboot \
+		-serial "file:$log" -serial "file:$rawout" </dev/null &
+	qpid=$!
+	# A stalled or locked-up guest does not come back: stop it once the
+	# kernel has printed its report, not at the time limit.
+	(
+		while sleep 5; do
+			grep -qE "$stall" "$log" 2>/dev/null || continue
+			sleep 20
+			echo "vm-run: the guest stalled (console: $log); stopping it" >&2
+			kill "$qpid" 2>/dev/null
+			exit 0
+		done
+	) &
+	wpid=$!
+	wait "$qpid"
+	qrc=$?
+	kill "$wpid" 2>/dev/null
+	wait "$wpid" 2>/dev/null
+	set -e
+
+	tr -d '\r' <"$rawout" | sed -n '/@@KMAG-START@@/,$p' | sed '1d' |
+		grep -v '^@@KMAG-EXIT@@' >"$work/output" || true
+
+	fail=0
+	if [ $qrc -eq 124 ]; then
+		echo "vm-run: TIME LIMIT: the guest ran longer than $limit s (console: $log)" >&2
+		fail=1
+	fi
+	rc=$(tr -d '\r' <"$rawout" | sed -n 's/^@@KMAG-EXIT@@ \([0-9]*\).*/\1/p' | tail -n 1)
+	if [ -z "$rc" ]; then
+		echo "vm-run: the guest did not finish its script (console: $log)" >&2
+		fail=1
+	fi
+	splat='BUG:|WARNING:|Oops|KASAN|general protection fault|Kernel panic|'
+	splat+='possible recursive locking|possible circular locking|circular locking dependency|'
+	splat+='inconsistent lock state|possible irq lock inversion|DEBUG_LOCKS_WARN_ON|'
+	splat+='sleeping function called from invalid context|suspected memory leak|'
+	splat+="unreferenced object|UBSAN|Call Trace:|$stall"
+	# Drop the expected-report windows (begin/end lines must pair up).
+	tr -d '\r' <"$log" | awk -v out="$work/unexpected" '
+		/kmag-expect: begin / { if (open) { print "vm-run: nested kmag-expect window at line " NR; bad = 1 }
+					open = 1; next }
+		/kmag-expect: end / { if (!open) { print "vm-run: kmag-expect end without begin at line " NR; bad = 1 }
+				      open = 0; next }
+		!open { print NR ":" $0 > out }
+		END { if (open) { print "vm-run: kmag-expect window never closed"; bad = 1 }
+		      close(out); exit bad }' >&2 || fail=1
+	touch "$work/unexpected"
+	if grep -E "$splat" "$work/unexpected" >"$work/splats"; then
+		echo "vm-run: kernel splat in $log:" >&2
+		head -n 20 "$work/splats" >&2
+		fail=1
+	fi
+}
+
+# The one failure that is the emulator's: with two vCPUs under TCG, the
+# kernel's text patching (int3 breakpoints, tracepoint and static key
+# switches) once left a vCPU looping in exc_int3 while the other waited
+# for it (an RCU stall, no kmag code on either stack). Such a run is made
+# once more, and says so; anything else fails at once.
+emulator_stall() {
+	local first
+
+	first=$(tr -d '\r' <"$log" |
+		grep -nE 'self-detected stall|detected stalls on CPUs' | head -n 1 | cut -d: -f1)
+	[ -n "$first" ] || return 1
+	# Nothing wrong before it, ...
+	awk -F: -v l="$first" '$1 < l { bad = 1 } END { exit !bad }' "$work/splats" &&
+		return 1
+	# ... the int3 loop in its report, no kmag code anywhere in it.
+	tr -d '\r' <"$log" | tail -n "+$first" >"$work/stall"
+	grep -q 'RIP: 0010:exc_int3' "$work/stall" &&
+		! grep -qE '\[kmag[a-z_]*\]' "$work/stall"
+}
+
+run_once
+if [ $fail -ne 0 ] && emulator_stall; then
+	cp "$log" "$log.stalled"
+	echo "vm-run: the guest stalled in the kernel's text patching (exc_int3), an emulator fault, not kmag's (console kept in $log.stalled); running it once more" >&2
+	run_once
+fi
 cat "$work/output"
 [ -n "$out" ] && cp "$work/output" "$out"
-
-fail=0
-if [ $qrc -eq 124 ]; then
-	echo "vm-run: TIME LIMIT: the guest ran longer than $limit s (console: $log)" >&2
-	fail=1
-fi
-rc=$(tr -d '\r' <"$rawout" | sed -n 's/^@@KMAG-EXIT@@ \([0-9]*\).*/\1/p' | tail -n 1)
-if [ -z "$rc" ]; then
-	echo "vm-run: the guest did not finish its script (console: $log)" >&2
-	fail=1
-fi
-splat='BUG:|WARNING:|Oops|KASAN|general protection fault|Kernel panic|'
-splat+='possible recursive locking|possible circular locking|circular locking dependency|'
-splat+='inconsistent lock state|possible irq lock inversion|DEBUG_LOCKS_WARN_ON|'
-splat+='sleeping function called from invalid context|suspected memory leak|'
-splat+='unreferenced object|soft lockup|hard LOCKUP|blocked for more than|UBSAN|Call Trace:'
-# Drop the expected-report windows (begin/end lines must pair up).
-tr -d '\r' <"$log" | awk -v out="$work/unexpected" '
-	/kmag-expect: begin / { if (open) { print "vm-run: nested kmag-expect window at line " NR; bad = 1 }
-				open = 1; next }
-	/kmag-expect: end / { if (!open) { print "vm-run: kmag-expect end without begin at line " NR; bad = 1 }
-			      open = 0; next }
-	!open { print NR ":" $0 > out }
-	END { if (open) { print "vm-run: kmag-expect window never closed"; bad = 1 }
-	      close(out); exit bad }' >&2 || fail=1
-touch "$work/unexpected"
-if grep -E "$splat" "$work/unexpected" >"$work/splats"; then
-	echo "vm-run: kernel splat in $log:" >&2
-	head -n 20 "$work/splats" >&2
-	fail=1
-fi
 [ $fail -eq 0 ] || exit 1
 exit "$rc"
