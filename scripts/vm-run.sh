@@ -146,7 +146,13 @@ if [ "$nodes" -gt 1 ]; then
 	done
 fi
 rawout=$work/serial1.out
-stall='self-detected stall|detected stalls on CPUs|soft lockup|hard LOCKUP|blocked for more than'
+rcu_stall='self-detected stall|detected stalls on CPUs'
+stall="$rcu_stall|soft lockup|hard LOCKUP|blocked for more than"
+splat='BUG:|WARNING:|Oops|KASAN|general protection fault|Kernel panic|'
+splat+='possible recursive locking|possible circular locking|circular locking dependency|'
+splat+='inconsistent lock state|possible irq lock inversion|DEBUG_LOCKS_WARN_ON|'
+splat+='sleeping function called from invalid context|suspected memory leak|'
+splat+="unreferenced object|UBSAN|Call Trace:|$stall"
 
 # Boot once: sets rc (the script's status) and fail (1 on any failure).
 run_once() {
@@ -192,11 +198,6 @@ run_once() {
 		echo "vm-run: the guest did not finish its script (console: $log)" >&2
 		fail=1
 	fi
-	splat='BUG:|WARNING:|Oops|KASAN|general protection fault|Kernel panic|'
-	splat+='possible recursive locking|possible circular locking|circular locking dependency|'
-	splat+='inconsistent lock state|possible irq lock inversion|DEBUG_LOCKS_WARN_ON|'
-	splat+='sleeping function called from invalid context|suspected memory leak|'
-	splat+="unreferenced object|UBSAN|Call Trace:|$stall"
 	# Drop the expected-report windows (begin/end lines must pair up).
 	tr -d '\r' <"$log" | awk -v out="$work/unexpected" '
 		/kmag-expect: begin / { if (open) { print "vm-run: nested kmag-expect window at line " NR; bad = 1 }
@@ -222,14 +223,14 @@ run_once() {
 emulator_stall() {
 	local first
 
-	first=$(tr -d '\r' <"$log" |
-		grep -nE 'self-detected stall|detected stalls on CPUs' | head -n 1 | cut -d: -f1)
+	tr -d '\r' <"$log" >"$work/console"
+	first=$(grep -nE "$rcu_stall" "$work/console" | head -n 1 | cut -d: -f1)
 	[ -n "$first" ] || return 1
 	# Nothing wrong before it, ...
 	awk -F: -v l="$first" '$1 < l { bad = 1 } END { exit !bad }' "$work/splats" &&
 		return 1
 	# ... the int3 loop in its report, no kmag code anywhere in it.
-	tr -d '\r' <"$log" | tail -n "+$first" >"$work/stall"
+	tail -n "+$first" "$work/console" >"$work/stall"
 	grep -q 'RIP: 0010:exc_int3' "$work/stall" &&
 		! grep -qE '\[kmag[a-z_]*\]' "$work/stall"
 }
