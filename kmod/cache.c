@@ -254,7 +254,8 @@ void kmag_cache_free_work(struct work_struct *work)
  * kmag_drain() - flush every magazine and give free memory back
  *
  * Every CPU's current tiny block is retired (§18); all caches' magazines
- * and depots go back to their spans, free spans go
+ * and depots go back to their spans, the CPUs' kept large spans to the
+ * page heap, free spans go
  * back to the page heap and every free page to the buddy allocator.
  *
  * Context: process context; may sleep.
@@ -270,6 +271,7 @@ void kmag_drain(void)
 	mutex_lock(&kmag_caches_mutex);
 	list_for_each_entry(c, &kmag_caches, list)
 		kmag_magazines_drain(c);
+	kmag_large_drain();		/* the CPUs' kept large spans */
 	mutex_unlock(&kmag_caches_mutex);
 	cpus_read_unlock();
 	for_each_node(nid)

@@ -153,7 +153,7 @@
  *                                   never held while waiting for b.
  *      b''. kmag_cpu_work_mutex     kmag_on_cpus() (magazine.c): held
  *                                   while waiting for per-CPU work items,
- *                                   which take c and d, nothing else.
+ *                                   which take c, d and e, nothing else.
  *      c. kmag_lock (per CPU)       this CPU's magazines of every cache.
  *      d. kmag_central.lock         a cache's spans, depot and counters;
  *                                   taken with IRQs off.
@@ -217,7 +217,10 @@
  *    on a CPU is served from its spans there until the reclaimer flushes
  *    idle magazines. A depot (one per node, §17) holds at most depot_max
  *    magazines of at most mag_max rounds, not scaled with the CPUs. Both worst cases are in the
- *    statistics (cpu_cache_worst_bytes, depot_worst_bytes).
+ *    statistics (cpu_cache_worst_bytes, depot_worst_bytes). Apart from
+ *    that budget, a CPU keeps the span of the last large object it freed,
+ *    up to 256 KiB (large.c), flushed like an idle magazine: at most 256
+ *    KiB times the possible CPUs, counted in free_span_bytes.
  *
  * 9. Statistics. Counters are per CPU (kmag_cpu.stat for each cache,
  *    kmag_pcpu_stat for the rest), incremented with IRQs off or with
@@ -1098,6 +1101,10 @@ void kmag_drain(void);
 /* large.c */
 void *kmag_large_alloc(size_t size, gfp_t gfp, int nid);
 void kmag_large_free(struct kmag_span *span);
+void kmag_large_drain(void);
+void kmag_large_reap_idle(bool *busy);
+void kmag_large_cpu_dead(int cpu);
+unsigned long kmag_large_kept_pages(int nid);
 
 /* tiny.c (§18) */
 #define KMAG_TINY_BLOCK		16U

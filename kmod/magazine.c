@@ -537,6 +537,7 @@ static int kmag_cpu_dead(unsigned int cpu)
 	list_for_each_entry(c, &kmag_caches, list)
 		kmag_cpu_flush(c, cpu);
 	mutex_unlock(&kmag_caches_mutex);
+	kmag_large_cpu_dead(cpu);
 	return 0;
 }
 

@@ -7,7 +7,8 @@
  * gives back the magazines its working set did not need during the last
  * interval (kmag_depot_reap()), a cache that did not use its central lists
  * gives back its empty spans, and CPUs that did not touch the cache have
- * their magazines flushed (kmag_magazines_reap_idle()). Then each node's
+ * their magazines flushed (kmag_magazines_reap_idle()); a CPU that did
+ * not use the large span it keeps (large.c) gives that back. Then each node's
  * page heap gives back, page by page, free spans that have been free for
  * kmag_scavenge_delay, keeping a headroom of 1/8 of its in-use pages
  * (Go keeps 10% over its heap goal; kmag keeps 12.5% of what is in use, so
@@ -19,7 +20,8 @@
  * has no periodic work.
  *
  * The shrinker reports, per node, the free pages of the page heap (plus,
- * on the first node with memory, what depots and magazines cache), and
+ * on the first node with memory, what depots, magazines and the CPUs'
+ * large span slots cache), and
  * gives it all back when asked, whatever the delay: memory pressure and
  * drop_caches (2) reach it.
  *
@@ -125,6 +127,7 @@ bool kmag_reclaim_run(unsigned long delay)
 		kmag_magazines_reap_idle(c, &busy);
 		cond_resched();
 	}
+	kmag_large_reap_idle(&busy);
 	mutex_unlock(&kmag_caches_mutex);
 	cpus_read_unlock();
 	for_each_node_state(nid, N_MEMORY) {
@@ -151,16 +154,18 @@ static void kmag_reclaim_fn(struct work_struct *work)
 }
 
 /*
- * What the depots and magazines cache, in bytes; 0 if the list of caches is
- * busy (reclaim must not wait for kmag's own locks).
+ * What the depots, magazines and the CPUs' large span slots cache, in
+ * bytes; only the slots if the list of caches is busy (reclaim must not
+ * wait for kmag's own locks).
  */
 static unsigned long kmag_cached_bytes(void)
 {
+	unsigned long kept = kmag_large_kept_pages(NUMA_NO_NODE) << PAGE_SHIFT;
 	struct kmag_stats st;
 
 	if (kmag_stats_read_try(&st))
-		return 0;
-	return st.magazine_bytes + st.depot_bytes;
+		return kept;
+	return st.magazine_bytes + st.depot_bytes + kept;
 }
 
 /* Last time the shrinker drained magazines and depots (jiffies). */
@@ -207,6 +212,7 @@ static unsigned long kmag_shrink_scan(struct shrinker *sh,
 				kmag_mag_resize(c, false);	/* memory is short */
 				kmag_magazines_drain(c);
 			}
+			kmag_large_drain();	/* the CPUs' kept large spans */
 			mutex_unlock(&kmag_caches_mutex);
 		}
 		cpus_read_unlock();

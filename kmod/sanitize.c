@@ -39,7 +39,8 @@
  * (all of it), by the reclaimer once no free came for a whole interval, and
  * for one cache by kmag_magazines_drain() (cache destruction, CPU-less
  * drains); objects of a destroyed cache skip it. Large objects skip it too: they are poisoned,
- * and their pages go back to the page heap at once.
+ * and their pages go back to the page heap at once, or stay poisoned in
+ * their CPU's slot until the next large object of that size (large.c).
  * Lock: kmag_quarantine.lock, taken with the magazine lock held,
  * innermost but for nothing: objects leave the quarantine with it dropped.
  *

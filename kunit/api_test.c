@@ -242,6 +242,75 @@ static void kmag_api_large_exact(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.sys_bytes, before.sys_bytes);
 }
 
+/*
+ * A CPU keeps the span of the last large object it freed (up to 256 KiB)
+ * for its next one of the same pages: the same memory comes back, counted
+ * meanwhile as free memory; a second free of it is a double free; an
+ * aligned request never gets an unaligned span; and kmag_drain() gives it
+ * back.
+ */
+static void kmag_api_large_cpu(struct kunit *test)
+{
+	struct kmag_stats before, kept, after;
+	void *p, *q, *x[8], *y[8];
+	int i, n;
+
+	kmag_drain();
+	migrate_disable();	/* one CPU's slot; the reclaimer is paused */
+	kmag_stats_read(&before);
+	p = kmag_alloc(SZ_64K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	kmag_free(p);
+	kmag_stats_read(&kept);
+	KUNIT_EXPECT_EQ(test, kept.inuse_bytes, before.inuse_bytes);
+	KUNIT_EXPECT_GE(test, kept.free_span_bytes - before.free_span_bytes, SZ_64K);
+	kmag_free(p);		/* expecting a double-free report */
+	kmag_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.double_frees - kept.double_frees, 1);
+	KUNIT_EXPECT_EQ(test, after.large_frees - kept.large_frees, 0);
+	q = kmag_alloc(SZ_64K, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_TRUE(test, kmag_test_zero(q, SZ_64K));
+	kmag_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.inuse_bytes - before.inuse_bytes, SZ_64K);
+	kmag_free(q);
+
+	/*
+	 * A 16-page span that is not 64 KiB aligned (9-page objects before
+	 * it shift where it lands), kept last, then not used for 64 KiB.
+	 */
+	for (i = 0; i < ARRAY_SIZE(x); i++) {
+		x[i] = kmag_alloc(9 * PAGE_SIZE, GFP_KERNEL);
+		y[i] = kmag_alloc(SZ_64K - 100, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, x[i]);
+		KUNIT_ASSERT_NOT_NULL(test, y[i]);
+		if (!IS_ALIGNED((unsigned long)y[i], SZ_64K))
+			break;
+	}
+	KUNIT_ASSERT_LT(test, i, ARRAY_SIZE(x));
+	n = i + 1;
+	for (i = 0; i < n; i++) {
+		kmag_free(x[i]);
+		if (i < n - 1)
+			kmag_free(y[i]);
+	}
+	kmag_free(y[n - 1]);
+	q = kmag_alloc(SZ_64K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)q, SZ_64K));
+	KUNIT_EXPECT_PTR_NE(test, q, y[n - 1]);
+	kmag_free(q);
+	migrate_enable();
+
+	kmag_drain();
+	kmag_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.sys_bytes, before.sys_bytes);
+	KUNIT_EXPECT_EQ(test, after.free_span_bytes, before.free_span_bytes);
+	KUNIT_EXPECT_EQ(test, after.large_allocs - before.large_allocs, 3 + 2 * n);
+	KUNIT_EXPECT_EQ(test, after.large_frees - before.large_frees, 3 + 2 * n);
+}
+
 /* kmag_alloc_node() gives memory of the node asked for (if it has memory). */
 static void kmag_api_node(struct kunit *test)
 {
@@ -693,6 +762,7 @@ static struct kunit_case kmag_api_cases[] = {
 	KUNIT_CASE(kmag_api_realloc),
 	KUNIT_CASE(kmag_api_large),
 	KUNIT_CASE(kmag_api_large_exact),
+	KUNIT_CASE(kmag_api_large_cpu),
 	KUNIT_CASE(kmag_api_node),
 	KUNIT_CASE(kmag_api_node_local),
 	KUNIT_CASE(kmag_api_node_exhausted),
