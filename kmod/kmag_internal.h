@@ -1060,6 +1060,22 @@ void kmag_mag_resize(struct kmag_cache *c, bool grow);
 void kmag_on_cpus(const struct cpumask *mask, void (*fn)(void *arg), void *arg);
 extern struct workqueue_struct *kmag_flush_wq;
 extern atomic_long_t kmag_mag_bytes;
+/*
+ * The reclaimer's test for one CPU's cache (magazines of a cache, its
+ * large span slot): idle if it @holds something and its operation count
+ * @ops did not move since the last look (*@reap_ops, updated). A CPU
+ * that holds something and was used sets *@busy.
+ */
+static inline bool kmag_reap_cpu_idle(bool holds, unsigned long ops,
+				      unsigned long *reap_ops, bool *busy)
+{
+	if (holds && ops == *reap_ops)
+		return true;
+	*busy |= holds;
+	*reap_ops = ops;
+	return false;
+}
+
 int kmag_magazine_init(void);
 void kmag_magazine_exit(void);
 
@@ -1105,6 +1121,7 @@ void kmag_large_drain(void);
 void kmag_large_reap_idle(bool *busy);
 void kmag_large_cpu_dead(int cpu);
 unsigned long kmag_large_kept_pages(int nid);
+unsigned long kmag_large_unkept(unsigned long inuse, int nid);
 
 /* tiny.c (§18) */
 #define KMAG_TINY_BLOCK		16U

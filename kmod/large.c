@@ -15,10 +15,10 @@
  * before. The slot is looked at only by its CPU under its magazine lock
  * (or for an offline CPU). It is not charged to the CPU's cache budget,
  * which it would take from the magazines: it is bounded on its own, at
- * KMAG_LARGE_CPU_PAGES per CPU. kmag_drain(), the shrinker and CPU hot-unplug flush the slots, and
- * the reclaimer flushes those that were not used during an interval. The
- * statistics count a kept span as free memory (free_span_bytes, idle), not
- * in use.
+ * KMAG_LARGE_CPU_PAGES per CPU. kmag_drain(), the shrinker and CPU
+ * hot-unplug flush the slots, and the reclaimer flushes those that were
+ * not used during an interval. The statistics count a kept span as free
+ * memory (free_span_bytes, idle), not in use.
  */
 #include <linux/cpumask.h>
 #include <linux/mm.h>
@@ -152,24 +152,15 @@ void kmag_large_reap_idle(bool *busy)
 {
 	static struct cpumask idle;
 	struct kmag_large_cpu *lc;
-	unsigned long ops;
 	int cpu;
 
 	lockdep_assert_held(&kmag_caches_mutex);
 	cpumask_clear(&idle);
 	for_each_online_cpu(cpu) {
 		lc = per_cpu_ptr(&kmag_large_cpu, cpu);
-		ops = READ_ONCE(lc->ops);
-		if (!READ_ONCE(lc->span)) {
-			lc->reap_ops = ops;
-			continue;
-		}
-		if (ops != lc->reap_ops) {
-			lc->reap_ops = ops;
-			*busy = true;
-			continue;
-		}
-		cpumask_set_cpu(cpu, &idle);
+		if (kmag_reap_cpu_idle(READ_ONCE(lc->span), READ_ONCE(lc->ops),
+				       &lc->reap_ops, busy))
+			cpumask_set_cpu(cpu, &idle);
 	}
 	if (!cpumask_empty(&idle))
 		kmag_on_cpus(&idle, kmag_large_flush_this_cpu, NULL);
@@ -205,6 +196,21 @@ unsigned long kmag_large_kept_pages(int nid)
 			n += READ_ONCE(lc->npages);
 	}
 	return n;
+}
+
+/**
+ * kmag_large_unkept() - in-use pages of the page heap, less the kept spans
+ * @inuse: the heap's in-use pages (of @nid, or all)
+ * @nid: the node, or NUMA_NO_NODE for all
+ *
+ * Context: any context; a snapshot, never below zero.
+ * Return: the pages in use by caches and live large objects.
+ */
+unsigned long kmag_large_unkept(unsigned long inuse, int nid)
+{
+	unsigned long kept = kmag_large_kept_pages(nid);
+
+	return inuse > kept ? inuse - kept : 0;
 }
 
 /**

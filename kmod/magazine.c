@@ -509,15 +509,9 @@ unsigned int kmag_magazines_reap_idle(struct kmag_cache *c, bool *busy)
 	for_each_online_cpu(cpu) {
 		cc = per_cpu_ptr(c->cpu, cpu);
 		ops = READ_ONCE(cc->stat[KMAG_ALLOC]) + READ_ONCE(cc->stat[KMAG_FREE]);
-		if (READ_ONCE(cc->loaded) == &kmag_no_mag) {
-			cc->reap_ops = ops;
+		if (!kmag_reap_cpu_idle(READ_ONCE(cc->loaded) != &kmag_no_mag, ops,
+					&cc->reap_ops, busy))
 			continue;
-		}
-		if (ops != cc->reap_ops) {
-			cc->reap_ops = ops;
-			*busy = true;
-			continue;
-		}
 		cpumask_set_cpu(cpu, &idle);
 		flushed++;
 	}

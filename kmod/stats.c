@@ -96,7 +96,6 @@ EXPORT_SYMBOL_NS_GPL(kmag_cache_stats, KMAG_INTERNAL);
 static int __kmag_stats_read(struct kmag_stats *st, bool try)
 {
 	long sum[KMAG_NR_STATS], small_ops, meta = 0;
-	unsigned long kept;
 	struct kmag_class_stats cs;
 	int cpu;
 	struct kmag_heap_stats hs;
@@ -176,8 +175,7 @@ static int __kmag_stats_read(struct kmag_stats *st, bool try)
 	kmag_heap_stats(&hs);
 	st->sys_bytes = hs.sys << PAGE_SHIFT;
 	/* The CPUs' kept large spans are free memory, not in use (large.c). */
-	kept = kmag_large_kept_pages(NUMA_NO_NODE);
-	hs.inuse = hs.inuse > kept ? hs.inuse - kept : 0;
+	hs.inuse = kmag_large_unkept(hs.inuse, NUMA_NO_NODE);
 	st->inuse_bytes = hs.inuse << PAGE_SHIFT;
 	st->released_bytes = hs.released << PAGE_SHIFT;
 	st->heap_released_bytes = hs.holes << PAGE_SHIFT;
@@ -487,7 +485,6 @@ DEFINE_SHOW_ATTRIBUTE(kmag_percpu);
  */
 void kmag_node_info(int nid, struct kmag_node_info *ni)
 {
-	unsigned long inuse, kept;
 	struct kmag_node_stat ns;
 	struct kmag_stats st;
 	struct kmag_cache *c;
@@ -497,9 +494,7 @@ void kmag_node_info(int nid, struct kmag_node_info *ni)
 	for_each_online_cpu(cpu)
 		ni->cpus += kmag_cpu_home(cpu) == nid;
 	ni->sys_bytes = kmag_heap_sys_pages(nid) << PAGE_SHIFT;
-	inuse = kmag_heap_inuse_pages(nid);
-	kept = kmag_large_kept_pages(nid);
-	ni->inuse_bytes = (inuse > kept ? inuse - kept : 0) << PAGE_SHIFT;
+	ni->inuse_bytes = kmag_large_unkept(kmag_heap_inuse_pages(nid), nid) << PAGE_SHIFT;
 	mutex_lock(&kmag_caches_mutex);
 	list_for_each_entry(c, &kmag_caches, list)
 		ni->depot_bytes += READ_ONCE(c->central.node[nid].depot_rounds) * c->size;
