@@ -10,7 +10,7 @@ KDIR ?= $(shell KVER='$(KVER)' scripts/kdir.sh)
 export KDIR
 RELEASE := $(shell KDIR='$(KDIR)' scripts/kdir.sh --release)
 
-.PHONY: all modules kmagstat clean deps run check bench trace replay sizeclasses checkpatch help \
+.PHONY: all modules kmagstat clean deps run check bench bench-ab trace replay sizeclasses checkpatch help \
 	dkms-install dkms-remove
 
 all: modules kmagstat
@@ -38,6 +38,12 @@ check: deps
 
 bench: deps
 	@scripts/bench.sh $(if $(QUICK),--quick)
+
+# Two revisions of kmag in one boot, e.g. make bench-ab A=HEAD~1 B=. (the
+# working tree); SCENARIOS (default P1,P2), APPEND (kernel arguments).
+bench-ab: deps
+	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make bench-ab A=REV B=REV [SCENARIOS=P1,P4] [APPEND=init_on_alloc=0]"; exit 2; }
+	@scripts/bench-ab.sh $(if $(SCENARIOS),-s $(SCENARIOS)) $(if $(APPEND),-a "$(APPEND)") $(A) $(B)
 
 # Capture the kernel's own allocations (build/trace/); replay a trace (the
 # shipped one by default) through kmag and SLUB (results/replay-<date>/).
@@ -68,6 +74,7 @@ help:
 	@echo "  make run         boot the Debian kernel in QEMU, load kmag and the example client, show stats"
 	@echo "  make check       all tests: KUnit (debug kernel), selftests (distro + debug), warning-free build"
 	@echo "  make bench       kmag vs SLUB vs ideal in one boot (QUICK=1: under 2 minutes); results/"
+	@echo "  make bench-ab A=REV B=REV  two revisions of kmag (. = the working tree) in one boot, interleaved"
 	@echo "  make trace       record the kernel's kmem events under a busybox workload into build/trace/trace.ops.gz (ITERS=30)"
 	@echo "  make replay      replay a trace (TRACE=path; default the shipped one) through kmag and SLUB; results/replay-<date>/"
 	@echo "  make dkms-install  kmag.ko through DKMS for every kernel with headers (/usr/src/kmag-<version>)"
