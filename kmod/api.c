@@ -116,7 +116,7 @@ static __always_inline void *kmag_alloc_finish(struct kmag_cache *c, void *p,
 	if (kmag_want_zero(c, gfp))
 		kmag_slot_zero(p, c->obj_size);
 	kmag_san_alloc(c, p, req, c->obj_size, gfp);
-	if (static_branch_unlikely(&kmag_prof_key) && unlikely(sample))
+	if (unlikely(sample))
 		kmag_prof_alloc(c, p, c->obj_size);
 	return p;
 }

@@ -426,8 +426,10 @@
  *    their union, is a Poisson process over bytes: an object of s bytes is
  *    sampled with probability p = 1 - exp(-s / rate) and stands for 1/p
  *    objects, s/p bytes. Large objects have a per-CPU countdown of their
- *    own; debug caches are not sampled. With the rate 0 a static key
- *    (kmag_prof_key) leaves the alloc paths as they were. The stack is
+ *    own; debug caches are not sampled. With the rate 0 the countdowns
+ *    start from LONG_MAX (small objects: still decremented, never run
+ *    out) and a static key (kmag_prof_key) leaves the large path as it
+ *    was. The stack is
  *    saved after the magazine lock is dropped, out of line, never sleeping
  *    (GFP_NOWAIT; a sample that cannot be stored is dropped and counted).
  *    Live samples sit in a hash table by address; a span counts its live
@@ -1322,20 +1324,21 @@ unsigned long kmag_prof_get_rate(void);
 int kmag_prof_init(struct dentry *dir);
 void kmag_prof_exit(void);
 
+bool kmag_prof_restart(struct kmag_cpu *cc);
+
 /*
  * Count an allocation of @c against this CPU's countdown (magazine lock
- * held): true if it is to be sampled, the countdown then restarted. Off,
- * a no-op jump.
+ * held, or a fast path's section): true if it is to be sampled, the
+ * countdown then restarted. Counted whether the profile is on or not (off,
+ * the countdown starts from LONG_MAX and never runs out): one decrement on
+ * a line the fast path holds, no branch out of line until it runs out.
  */
 static __always_inline bool kmag_prof_count(struct kmag_cache *c, struct kmag_cpu *cc)
 {
-	if (!static_branch_unlikely(&kmag_prof_key))
-		return false;
 	cc->prof_left -= c->obj_size;
 	if (likely(cc->prof_left >= 0))
 		return false;
-	cc->prof_left = kmag_prof_interval();
-	return true;
+	return kmag_prof_restart(cc);
 }
 
 /* A free kmag accepted: forget its sample, if its span has any (§19). */

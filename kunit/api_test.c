@@ -752,6 +752,39 @@ static void kmag_api_free_sensitive(struct kunit *test)
 	kasan_enable_current();
 }
 
+/*
+ * The small objects' heap profile countdowns run with the profile off too
+ * (§19): one left short when the profile went off runs out once, restarts
+ * from LONG_MAX and samples nothing.
+ */
+static void kmag_api_profile_off(struct kunit *test)
+{
+	struct kmag_cache *c = kmag_classes[kmag_size_class(64)];
+	unsigned long rate = kmag_prof_get_rate();
+	struct kmag_stats before, after;
+	long left = 0;
+	void *p[16];
+	int i;
+
+	migrate_disable();	/* this CPU's countdown */
+	KUNIT_EXPECT_EQ(test, kmag_prof_set_rate(1), 0);	/* every allocation */
+	p[0] = kmag_alloc(64, GFP_KERNEL);
+	KUNIT_EXPECT_LT(test, this_cpu_ptr(c->cpu)->prof_left, 64L);
+	kmag_free(p[0]);
+	KUNIT_EXPECT_EQ(test, kmag_prof_set_rate(0), 0);
+	kmag_stats_read(&before);
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		p[i] = kmag_alloc(64, GFP_KERNEL);
+	left = this_cpu_ptr(c->cpu)->prof_left;
+	kmag_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.heap_profile_samples, before.heap_profile_samples);
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		kmag_free(p[i]);
+	migrate_enable();
+	KUNIT_EXPECT_GE(test, left, LONG_MAX - 16 * 64L);
+	KUNIT_EXPECT_EQ(test, kmag_prof_set_rate(rate), 0);
+}
+
 static struct kunit_case kmag_api_cases[] = {
 	KUNIT_CASE(kmag_api_zero_size),
 	KUNIT_CASE(kmag_api_alignment),
@@ -774,6 +807,7 @@ static struct kunit_case kmag_api_cases[] = {
 	KUNIT_CASE(kmag_api_no_magazines),
 	KUNIT_CASE(kmag_api_invalid_free),
 	KUNIT_CASE(kmag_api_free_sensitive),
+	KUNIT_CASE(kmag_api_profile_off),
 	{}
 };
 
